@@ -1,0 +1,90 @@
+// The Express application: /metrics, the landing page, health and readiness.
+// Building it has no side effects (no listening, no signals): main.ts owns
+// the process, tests build apps freely.
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from "express";
+import type { Logger } from "./log.js";
+import type { Snapshot } from "./snapshot/snapshot.js";
+import type { RuntimeInfo } from "./host-info.js";
+import { landingPage } from "./views/landing.js";
+import type { MetricsRenderer } from "./views/metrics.js";
+import { buildReport } from "./views/report.js";
+import { snapshotSamples, type BuildInfo } from "./views/samples.js";
+
+export interface AppDependencies {
+  readonly snapshot: () => Promise<Snapshot>;
+  readonly renderer: MetricsRenderer;
+  readonly telemetryPath: string;
+  readonly build: BuildInfo;
+  /** false once shutdown has begun: /-/ready answers 503. */
+  readonly isReady: () => boolean;
+  readonly runtimeInfo: () => Promise<RuntimeInfo>;
+  readonly log: Logger;
+}
+
+export function createApp(deps: AppDependencies): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.disable("etag");
+  app.set("query parser", "simple");
+
+  app.use(onlyGetAndHead);
+
+  app.get(deps.telemetryPath, async (_req, res) => {
+    const snapshot = await deps.snapshot();
+    const body = await deps.renderer.render(snapshotSamples(snapshot, deps.build));
+    res.set("Content-Type", deps.renderer.contentType);
+    res.set("Cache-Control", "no-store");
+    res.send(body);
+  });
+
+  app.get("/", async (_req, res) => {
+    const [snapshot, runtime] = await Promise.all([deps.snapshot(), deps.runtimeInfo()]);
+    res.set("Content-Type", "text/html; charset=utf-8");
+    res.set("Cache-Control", "no-store");
+    res.send(
+      landingPage({
+        report: buildReport(snapshot),
+        telemetryPath: deps.telemetryPath,
+        version: deps.build.version,
+        runtime: runtime.entries,
+      }),
+    );
+  });
+
+  app.get("/-/healthy", (_req, res) => {
+    res.type("text/plain").send("Healthy\n");
+  });
+
+  app.get("/-/ready", (_req, res) => {
+    if (deps.isReady()) res.type("text/plain").send("Ready\n");
+    else res.status(503).type("text/plain").send("Shutting down\n");
+  });
+
+  app.use((_req, res) => {
+    res.status(404).type("text/plain").send("Not Found\n");
+  });
+
+  app.use(errorHandler(deps.log));
+  return app;
+}
+
+/** An exporter is read-only: anything but GET and HEAD is refused. */
+const onlyGetAndHead: RequestHandler = (req, res, next) => {
+  if (req.method === "GET" || req.method === "HEAD") {
+    next();
+    return;
+  }
+  res.status(405).set("Allow", "GET, HEAD").type("text/plain").send("Method Not Allowed\n");
+};
+
+/** Logs the error and answers 500 with no stack trace or internals. */
+function errorHandler(log: Logger): ErrorRequestHandler {
+  return (error: unknown, req, res, _next) => {
+    log.error({ err: error instanceof Error ? error.message : String(error), path: req.path }, "request failed");
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.status(500).type("text/plain").send("Internal Server Error\n");
+  };
+}

@@ -1,0 +1,211 @@
+// Command-line flags, node_exporter style, each with an environment fallback:
+// --web.listen-address <-> LIVEPATCH_EXPORTER_WEB_LISTEN_ADDRESS. Boolean
+// variables take true/false/1/0; a flag given on the command line wins.
+import { Command, InvalidArgumentError, Option } from "commander";
+import { DEFAULT_TRANSITION_OPTIONS } from "./collectors/transition.js";
+import { COLLECTOR_NAMES, type CollectorName } from "./collectors/types.js";
+import { DEFAULT_HOST_PATHS } from "./fs/host-paths.js";
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "./log.js";
+import { DEFAULT_PORT, parseListenAddress, type ExporterOptions } from "./options.js";
+import { VERSION } from "./version.js";
+
+export const ENV_PREFIX = "LIVEPATCH_EXPORTER_";
+
+export type Invocation =
+  | { readonly command: "serve"; readonly options: ExporterOptions }
+  | { readonly command: "check"; readonly options: ExporterOptions; readonly json: boolean };
+
+/** LIVEPATCH_EXPORTER_ + the flag name in upper case with every non-alphanumeric as "_". */
+export function envName(flag: string): string {
+  return (
+    ENV_PREFIX +
+    flag
+      .replace(/^-+/, "")
+      .replace(/[^A-Za-z0-9]/g, "_")
+      .toUpperCase()
+  );
+}
+
+const positiveInt = (value: string): number => {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError("must be a positive integer");
+  return Number(value);
+};
+
+const positiveSeconds = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("must be a positive number of seconds");
+  return n;
+};
+
+const urlPath = (value: string): string => {
+  if (!value.startsWith("/") || /\s/.test(value)) throw new InvalidArgumentError("must be a path starting with /");
+  return value;
+};
+
+const listenAddress = (value: string): string => {
+  if (parseListenAddress(value) === undefined) throw new InvalidArgumentError("must be [host]:port");
+  return value;
+};
+
+const COLLECTOR_HELP: Readonly<Record<CollectorName, string>> = {
+  livepatch: "live patches, objects and functions (/sys/kernel/livepatch)",
+  transition: "the transition in progress and the threads blocking it",
+  taint: "kernel taint, decoded by bit, and module taint letters",
+  modules: "module loading: modules_disabled, sig_enforce, lockdown, ftrace",
+  kernel: "kernel release, build, boot time, config; the host's os-release",
+  reboot: "reboot required, by reason",
+  readiness: "whether a new live patch could be loaded now",
+};
+
+function addCommonOptions(command: Command): Command {
+  const option = (flags: string, description: string): Option => {
+    const long = /--[^\s,]+/.exec(flags)?.[0] ?? flags;
+    return new Option(flags, `${description} (env: ${envName(long.replace(/^--no-/, "--"))})`);
+  };
+  command
+    .addOption(option("--path.procfs <path>", "procfs mount point").default(DEFAULT_HOST_PATHS.procfs))
+    .addOption(option("--path.sysfs <path>", "sysfs mount point").default(DEFAULT_HOST_PATHS.sysfs))
+    .addOption(
+      option("--path.rootfs <path>", "the host's root filesystem (for /etc, /boot, /lib/modules, /run)").default(
+        DEFAULT_HOST_PATHS.rootfs,
+      ),
+    )
+    .addOption(
+      option("--collector.disable-defaults", "disable every collector not enabled explicitly with --collector.<name>"),
+    )
+    .addOption(
+      option("--collector.timeout <seconds>", "time limit of one collector in one scrape")
+        .default(5)
+        .argParser(positiveSeconds),
+    )
+    .addOption(
+      option("--collector.transition.max-threads <n>", "stop the thread walk of a transition after this many threads")
+        .default(DEFAULT_TRANSITION_OPTIONS.maxThreads)
+        .argParser(positiveInt),
+    )
+    .addOption(
+      option("--collector.transition.blocking-threads", "report pid, tid and comm of threads blocking a transition"),
+    )
+    .addOption(
+      option("--collector.transition.blocking-threads-limit <n>", "report at most this many blocking threads")
+        .default(DEFAULT_TRANSITION_OPTIONS.blockingThreadsLimit)
+        .argParser(positiveInt),
+    )
+    .addOption(
+      option("--log.level <level>", "only log messages of this level or above").choices(LOG_LEVELS).default("info"),
+    )
+    .addOption(option("--log.format <format>", "log line format").choices(LOG_FORMATS).default("logfmt"));
+  for (const name of COLLECTOR_NAMES) {
+    command.addOption(
+      option(`--collector.${name}`, `enable the ${name} collector: ${COLLECTOR_HELP[name]} (default: enabled)`),
+    );
+    command.addOption(option(`--no-collector.${name}`, `disable the ${name} collector`));
+  }
+  return command;
+}
+
+/** Parses argv (without node and script) into what to do. Throws CommanderError on bad input or --help/--version. */
+export function parseInvocation(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Invocation {
+  let invocation: Invocation | undefined;
+  const program = addCommonOptions(new Command("livepatch_exporter"))
+    .description("Prometheus exporter for Linux kernel live patching.")
+    .version(VERSION, "--version", "print the version and exit")
+    .exitOverride()
+    .addOption(
+      new Option("--web.listen-address <address>", `address to listen on (env: ${envName("web.listen-address")})`)
+        .default(`:${DEFAULT_PORT}`)
+        .argParser(listenAddress),
+    )
+    .addOption(
+      new Option(
+        "--web.telemetry-path <path>",
+        `path under which to expose metrics (env: ${envName("web.telemetry-path")})`,
+      )
+        .default("/metrics")
+        .argParser(urlPath),
+    )
+    .addOption(
+      new Option(
+        "--web.disable-exporter-metrics",
+        `exclude process_* and nodejs_* metrics (env: ${envName("web.disable-exporter-metrics")})`,
+      ),
+    )
+    .action(() => {
+      invocation = { command: "serve", options: resolve(program, env) };
+    });
+  program
+    .command("check")
+    .description(
+      "report whether live patching works on this host and is suitable; exit 0 healthy, 1 problems, 2 unreadable",
+    )
+    .option("--json", "print the report as JSON")
+    .action((checkOptions: { json?: boolean }) => {
+      invocation = { command: "check", options: resolve(program, env), json: checkOptions.json === true };
+    });
+  program.parse([...argv], { from: "user" });
+  if (invocation === undefined) throw new Error("no command was selected");
+  return invocation;
+}
+
+function resolve(program: Command, env: NodeJS.ProcessEnv): ExporterOptions {
+  const value = (key: string, flag: string): unknown => {
+    const source = program.getOptionValueSource(key);
+    const fromEnv = env[envName(flag)];
+    if ((source === undefined || source === "default") && fromEnv !== undefined) {
+      const option = program.options.find((o) => o.attributeName() === key && !o.negate);
+      if (option !== undefined && !option.required) return parseEnvBool(envName(flag), fromEnv);
+      const parse = option?.parseArg;
+      return parse === undefined ? fromEnv : parse<unknown>(fromEnv, undefined);
+    }
+    return program.getOptionValue(key);
+  };
+  const flag = (name: string): unknown => value(name, name);
+
+  const disableDefaults = flag("collector.disableDefaults") === true;
+  const enabled = new Set<CollectorName>();
+  for (const name of COLLECTOR_NAMES) {
+    const explicit = value(`collector.${name}`, `collector.${name}`);
+    if (explicit === true || (explicit === undefined && !disableDefaults)) enabled.add(name);
+  }
+  const listen = parseListenAddress(String(value("web.listenAddress", "web.listen-address")));
+  if (listen === undefined) throw new InvalidArgumentError("invalid --web.listen-address");
+  return {
+    listen,
+    telemetryPath: String(value("web.telemetryPath", "web.telemetry-path")),
+    exporterMetrics: value("web.disableExporterMetrics", "web.disable-exporter-metrics") !== true,
+    paths: {
+      procfs: String(flag("path.procfs")),
+      sysfs: String(flag("path.sysfs")),
+      rootfs: String(flag("path.rootfs")),
+    },
+    enabledCollectors: enabled,
+    collectors: {
+      transition: {
+        maxThreads: Number(value("collector.transition.maxThreads", "collector.transition.max-threads")),
+        blockingThreads:
+          value("collector.transition.blockingThreads", "collector.transition.blocking-threads") === true,
+        blockingThreadsLimit: Number(
+          value("collector.transition.blockingThreadsLimit", "collector.transition.blocking-threads-limit"),
+        ),
+      },
+    },
+    collectorTimeoutMs: Math.round(Number(value("collector.timeout", "collector.timeout")) * 1000),
+    logLevel: String(value("log.level", "log.level")) as LogLevel,
+    logFormat: String(value("log.format", "log.format")) as LogFormat,
+  };
+}
+
+function parseEnvBool(name: string, text: string): boolean {
+  switch (text.trim().toLowerCase()) {
+    case "1":
+    case "true":
+    case "yes":
+      return true;
+    case "0":
+    case "false":
+    case "no":
+      return false;
+    default:
+      throw new InvalidArgumentError(`${name} must be true or false, not ${JSON.stringify(text)}`);
+  }
+}

@@ -1,0 +1,202 @@
+// /sys/kernel/livepatch: every patch, its attributes and objects, and the
+// livepatch modules that are loaded without a patch.
+//
+// Attribute presence comes from the directory listing, so an attribute the
+// running kernel lacks (transition before 4.12, replace before 6.11,
+// stack_order before 6.14, patched before 6.1) is "absent", never 0, and
+// write-only attributes (force, signal) are seen without ever being opened.
+import type { Dirent } from "node:fs";
+import { ABSENT, known, type Fact, unknown } from "../fact.js";
+import type { FileAccess } from "../fs/file-access.js";
+import { sysPath } from "../fs/host-paths.js";
+import { parseFunctionDir } from "../parse/livepatch-names.js";
+import { parseBool01, parsePositive, trimValue } from "../parse/values.js";
+import { readFact } from "./read-fact.js";
+import type { ModuleState } from "../parse/proc-modules.js";
+import { CollectorError, type Collector, type CollectorContext } from "./types.js";
+
+/** applied: enabled and settled; patching/unpatching: in transition; disabled: listed but off (kernels <= 5.0). */
+export type PatchStatus = "applied" | "patching" | "unpatching" | "disabled";
+export const PATCH_STATUSES: readonly PatchStatus[] = ["applied", "patching", "unpatching", "disabled"];
+
+export interface ObjectFacts {
+  /** "vmlinux" or the name of the patched module. */
+  readonly name: string;
+  readonly patched: Fact<boolean>;
+  readonly functions: Fact<number>;
+}
+
+export interface PatchFacts {
+  readonly name: string;
+  readonly enabled: Fact<boolean>;
+  readonly transition: Fact<boolean>;
+  readonly replace: Fact<boolean>;
+  readonly stackOrder: Fact<number>;
+  /** Write-only attributes present (force since 4.15, signal in 4.15-5.0). */
+  readonly writeOnly: readonly string[];
+  readonly objects: readonly ObjectFacts[];
+  readonly status: Fact<PatchStatus>;
+}
+
+export interface ModuleWithoutPatch {
+  readonly module: string;
+  readonly state: ModuleState;
+}
+
+export interface LivepatchFacts {
+  /** /sys/kernel/livepatch exists: the livepatch core is built in and initialised. */
+  readonly sysfsPresent: boolean;
+  readonly patches: readonly PatchFacts[];
+  /** Loaded modules tainted K with no patch directory (disabled on 5.1+, or failing). */
+  readonly modulesWithoutPatch: Fact<readonly ModuleWithoutPatch[]>;
+}
+
+const WRITE_ONLY = new Set(["force", "signal"]);
+
+export function createLivepatchCollector(): Collector<"livepatch"> {
+  return {
+    name: "livepatch",
+    help: "Live patches, their objects and functions, from /sys/kernel/livepatch.",
+    dependsOn: ["modules"],
+    collect,
+  };
+}
+
+function collect(ctx: CollectorContext): LivepatchFacts {
+  const root = sysPath(ctx.paths, "kernel", "livepatch");
+  const listing = ctx.files.list(root);
+  if (!listing.ok) {
+    if (listing.failure !== "absent") throw new CollectorError(`cannot list ${root}: ${listing.code}`);
+    // No directory: either livepatch is not built, or sysfs itself is missing.
+    if (!ctx.files.list(sysPath(ctx.paths, "kernel")).ok) {
+      throw new CollectorError(`sysfs is not available at ${ctx.paths.sysfs}`);
+    }
+    return { sysfsPresent: false, patches: [], modulesWithoutPatch: modulesWithoutPatch(ctx, []) };
+  }
+  const patches: PatchFacts[] = [];
+  for (const entry of sorted(listing.entries)) {
+    if (!entry.isDirectory()) continue;
+    const patch = readPatch(ctx, `${root}/${entry.name}`, entry.name);
+    if (patch === undefined) ctx.log.debug({ patch: entry.name }, "patch vanished while being read");
+    else patches.push(patch);
+  }
+  return { sysfsPresent: true, patches, modulesWithoutPatch: modulesWithoutPatch(ctx, patches) };
+}
+
+/** Reads one patch; undefined when it vanished (5.1+ frees a patch once it is disabled). */
+function readPatch(ctx: CollectorContext, dir: string, name: string): PatchFacts | undefined {
+  const listing = ctx.files.list(dir);
+  if (!listing.ok) return undefined;
+  const files = new Set<string>();
+  const objectDirs: string[] = [];
+  for (const entry of sorted(listing.entries)) {
+    if (entry.isDirectory()) objectDirs.push(entry.name);
+    else files.add(entry.name);
+  }
+  const attr = <T>(file: string, parse: (text: string) => T | undefined): Fact<T> | "vanished" =>
+    readAttribute(ctx.files, files, `${dir}/${file}`, file, parse);
+
+  const enabled = attr("enabled", parseBool01);
+  const transition = attr("transition", parseBool01);
+  const replace = attr("replace", parseBool01);
+  const stackOrder = attr("stack_order", parsePositive);
+  if (enabled === "vanished" || transition === "vanished" || replace === "vanished" || stackOrder === "vanished") {
+    return undefined;
+  }
+  const objects: ObjectFacts[] = [];
+  for (const objectName of objectDirs) {
+    const object = readObject(ctx.files, `${dir}/${objectName}`, objectName);
+    if (object === undefined) return undefined;
+    objects.push(object);
+  }
+  return {
+    name,
+    enabled,
+    transition,
+    replace,
+    stackOrder,
+    writeOnly: [...files].filter((f) => WRITE_ONLY.has(f)).sort(),
+    objects,
+    status: patchStatus(ctx, name, enabled, transition),
+  };
+}
+
+function readObject(files: FileAccess, dir: string, name: string): ObjectFacts | undefined {
+  const listing = files.list(dir);
+  if (!listing.ok) return undefined;
+  let functions = 0;
+  let hasPatched = false;
+  for (const entry of listing.entries) {
+    if (entry.isDirectory()) {
+      if (parseFunctionDir(entry.name) !== undefined) functions += 1;
+    } else if (entry.name === "patched") {
+      hasPatched = true;
+    }
+  }
+  const patched = readAttribute(
+    files,
+    new Set(hasPatched ? ["patched"] : []),
+    `${dir}/patched`,
+    "patched",
+    parseBool01,
+  );
+  if (patched === "vanished") return undefined;
+  return { name, patched, functions: known(functions) };
+}
+
+/**
+ * Reads an attribute listed in `present`; one that is not listed is absent on
+ * this kernel. A listed file that then cannot be found means the patch is
+ * being freed: "vanished".
+ */
+function readAttribute<T>(
+  files: FileAccess,
+  present: ReadonlySet<string>,
+  path: string,
+  file: string,
+  parse: (text: string) => T | undefined,
+): Fact<T> | "vanished" {
+  if (!present.has(file)) return ABSENT;
+  const fact = readFact(files, path, parse);
+  if (fact.state === "absent" || (fact.state === "unknown" && fact.reason === "vanished")) return "vanished";
+  return fact;
+}
+
+/**
+ * Direction follows `enabled` (kernel docs, kpatch). The kernel sets
+ * transition=1 before it flips enabled, so for a moment a patch being enabled
+ * reads enabled=0,transition=1; its module is then still in init ("coming").
+ */
+function patchStatus(
+  ctx: CollectorContext,
+  name: string,
+  enabled: Fact<boolean>,
+  transition: Fact<boolean>,
+): Fact<PatchStatus> {
+  if (enabled.state !== "ok") return enabled.state === "absent" ? unknown("not_found") : enabled;
+  if (transition.state === "unknown") return transition;
+  const inTransition = transition.state === "ok" && transition.value;
+  if (!inTransition) return known(enabled.value ? "applied" : "disabled");
+  if (enabled.value) return known("patching");
+  const initstate = ctx.files.readText(sysPath(ctx.paths, "module", name, "initstate"));
+  return known(initstate.ok && trimValue(initstate.text) === "coming" ? "patching" : "unpatching");
+}
+
+function modulesWithoutPatch(
+  ctx: CollectorContext,
+  patches: readonly PatchFacts[],
+): Fact<readonly ModuleWithoutPatch[]> {
+  const loaded = ctx.deps.modules?.loaded;
+  if (loaded === undefined) return unknown("dependency_failed");
+  if (loaded.state !== "ok") return loaded;
+  const patchNames = new Set(patches.map((p) => p.name));
+  return known(
+    loaded.value
+      .filter((m) => m.taint.includes("K") && !patchNames.has(m.name))
+      .map((m) => ({ module: m.name, state: m.state })),
+  );
+}
+
+function sorted(entries: readonly Dirent[]): Dirent[] {
+  return [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}

@@ -1,0 +1,178 @@
+// The live-patch transition in progress, if any, and the threads that block it.
+//
+// Only one patch can be in transition at a time. A thread blocks it while its
+// /proc/<pid>/task/<tid>/patch_state differs from the target state (1 when
+// patching, 0 when unpatching). The walk is O(threads), so it runs only while a
+// transition is active and stops at --collector.transition.max-threads.
+// patch_state is mode 0400: without CAP_DAC_OVERRIDE other users' threads are
+// unreadable, and then the number of blocking threads is unknown, not 0.
+import { known, type Fact, unknown } from "../fact.js";
+import { procPath } from "../fs/host-paths.js";
+import { parsePatchState } from "../parse/patch-state.js";
+import { trimValue } from "../parse/values.js";
+import type { PatchFacts } from "./livepatch.js";
+import type { Collector, CollectorContext } from "./types.js";
+
+export type TransitionDirection = "patching" | "unpatching";
+export const THREAD_STATES = ["patched", "unpatched", "idle", "unreadable"] as const;
+export type ThreadState = (typeof THREAD_STATES)[number];
+
+export interface BlockingThread {
+  readonly pid: number;
+  readonly tid: number;
+  /** Empty when the thread exited before its name could be read. */
+  readonly comm: string;
+}
+
+export interface ActiveTransition {
+  readonly patch: string;
+  readonly direction: TransitionDirection;
+  /** Threads seen, by patch_state (idle = -1, unreadable = EACCES/garbage). */
+  readonly threads: Readonly<Record<ThreadState, number>>;
+  /** Whether the walk stopped at the thread limit. */
+  readonly truncated: boolean;
+  /** Threads on the wrong side of the target; unknown when any thread was unreadable or the walk was truncated. */
+  readonly blocking: Fact<number>;
+  /** Per-thread detail, only with --collector.transition.blocking-threads, at most the configured limit. */
+  readonly blockers: readonly BlockingThread[];
+}
+
+export interface TransitionFacts {
+  /** undefined: no patch is in transition. */
+  readonly active: ActiveTransition | undefined;
+}
+
+export interface TransitionOptions {
+  /** Upper bound on threads read per scrape. */
+  readonly maxThreads: number;
+  /** Report pid/tid/comm of blocking threads. */
+  readonly blockingThreads: boolean;
+  /** At most this many blocking threads are reported. */
+  readonly blockingThreadsLimit: number;
+}
+
+export const DEFAULT_TRANSITION_OPTIONS: TransitionOptions = {
+  maxThreads: 100_000,
+  blockingThreads: false,
+  blockingThreadsLimit: 20,
+};
+
+export function createTransitionCollector(
+  options: TransitionOptions = DEFAULT_TRANSITION_OPTIONS,
+): Collector<"transition"> {
+  const warnings = new WarnOnce();
+  return {
+    name: "transition",
+    help: "The patch in transition, its direction and the threads blocking it (walks /proc only during a transition).",
+    dependsOn: ["livepatch"],
+    collect: (ctx) => collect(ctx, options, warnings),
+  };
+}
+
+/** Warns once per condition of a transition, then logs at debug while it lasts. */
+class WarnOnce {
+  private readonly warned = new Set<string>();
+  level(key: string): "warn" | "debug" {
+    if (this.warned.has(key)) return "debug";
+    this.warned.add(key);
+    return "warn";
+  }
+  /** No transition any more: the next one warns again. */
+  reset(): void {
+    this.warned.clear();
+  }
+}
+
+function collect(ctx: CollectorContext, options: TransitionOptions, warnings: WarnOnce): TransitionFacts {
+  const livepatch = ctx.deps.livepatch;
+  if (livepatch === undefined) throw new Error("the livepatch collector failed; transitions are unknown");
+  const inTransition = livepatch.patches.filter(isInTransition);
+  const patch = inTransition[0];
+  if (patch === undefined) {
+    warnings.reset();
+    return { active: undefined };
+  }
+  if (inTransition.length > 1) {
+    // The kernel allows one; two means we read across a change. Report the first.
+    ctx.log.debug({ patches: inTransition.map((p) => p.name).join(",") }, "several patches read as in transition");
+  }
+  const direction: TransitionDirection =
+    patch.status.state === "ok" && patch.status.value === "patching" ? "patching" : "unpatching";
+  return { active: walkThreads(ctx, options, patch.name, direction, warnings) };
+}
+
+function isInTransition(patch: PatchFacts): boolean {
+  return patch.status.state === "ok" && (patch.status.value === "patching" || patch.status.value === "unpatching");
+}
+
+function walkThreads(
+  ctx: CollectorContext,
+  options: TransitionOptions,
+  patch: string,
+  direction: TransitionDirection,
+  warnings: WarnOnce,
+): ActiveTransition {
+  const target = direction === "patching" ? 1 : 0;
+  const threads: Record<ThreadState, number> = { patched: 0, unpatched: 0, idle: 0, unreadable: 0 };
+  const blockers: BlockingThread[] = [];
+  let seen = 0;
+  let truncated = false;
+  let blocking = 0;
+
+  const processes = ctx.files.list(ctx.paths.procfs);
+  if (!processes.ok) throw new Error(`cannot list ${ctx.paths.procfs}: ${processes.code}`);
+  walk: for (const process of processes.entries) {
+    if (!isPid(process.name)) continue;
+    // A process that exits between the two listings is normal: skip it.
+    const tasks = ctx.files.list(procPath(ctx.paths, process.name, "task"), { quiet: true });
+    if (!tasks.ok) continue;
+    for (const task of tasks.entries) {
+      if (!isPid(task.name)) continue;
+      if (seen >= options.maxThreads) {
+        truncated = true;
+        break walk;
+      }
+      const taskDir = procPath(ctx.paths, process.name, "task", task.name);
+      const read = ctx.files.readText(`${taskDir}/patch_state`, { quiet: true });
+      if (!read.ok && (read.failure === "absent" || read.failure === "vanished")) continue;
+      seen += 1;
+      const state = read.ok ? parsePatchState(read.text) : undefined;
+      if (state === undefined) {
+        threads.unreadable += 1;
+        continue;
+      }
+      threads[state === 1 ? "patched" : state === 0 ? "unpatched" : "idle"] += 1;
+      if (state === target) continue;
+      blocking += 1;
+      if (options.blockingThreads && blockers.length < options.blockingThreadsLimit) {
+        const comm = ctx.files.readText(`${taskDir}/comm`, { quiet: true });
+        blockers.push({ pid: Number(process.name), tid: Number(task.name), comm: comm.ok ? trimValue(comm.text) : "" });
+      }
+    }
+  }
+  if (threads.unreadable > 0) {
+    ctx.log[warnings.level(`${patch}:${direction}:unreadable`)](
+      { patch, unreadable: threads.unreadable, seen },
+      "cannot read patch_state of some threads (needs CAP_DAC_OVERRIDE); blocking threads are unknown",
+    );
+  }
+  if (truncated) {
+    ctx.log[warnings.level(`${patch}:${direction}:truncated`)](
+      { patch, maxThreads: options.maxThreads },
+      "thread walk stopped at --collector.transition.max-threads; blocking threads are unknown",
+    );
+  }
+  const complete = threads.unreadable === 0 && !truncated;
+  return {
+    patch,
+    direction,
+    threads,
+    truncated,
+    blocking: complete ? known(blocking) : unknown(truncated ? "too_large" : "unreadable"),
+    blockers,
+  };
+}
+
+function isPid(name: string): boolean {
+  return /^\d+$/.test(name);
+}

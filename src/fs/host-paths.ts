@@ -1,0 +1,80 @@
+// Where the host's filesystems are mounted, as node_exporter's --path.* flags say.
+//
+// procfs and sysfs paths are plain joins: the kernel owns those trees. Files of
+// the host's root filesystem (/etc/os-release, /boot, /lib/modules, /run) are
+// resolved by resolveUnderRoot so that an absolute symlink such as
+// /var/run -> /run stays inside --path.rootfs instead of escaping into the
+// container that runs the exporter.
+import fs from "node:fs";
+import path from "node:path";
+import { classifyError, type ReadFailure } from "./read.js";
+
+export interface HostPaths {
+  readonly procfs: string;
+  readonly sysfs: string;
+  readonly rootfs: string;
+}
+
+export const DEFAULT_HOST_PATHS: HostPaths = { procfs: "/proc", sysfs: "/sys", rootfs: "/" };
+
+export function procPath(paths: HostPaths, ...segments: string[]): string {
+  return path.join(paths.procfs, ...segments);
+}
+
+export function sysPath(paths: HostPaths, ...segments: string[]): string {
+  return path.join(paths.sysfs, ...segments);
+}
+
+/** Linux gives up after 40 symlinks (MAXSYMLINKS); so do we. */
+const MAX_SYMLINK_HOPS = 40;
+
+export type RootResolution =
+  | { readonly ok: true; readonly path: string }
+  | { readonly ok: false; readonly failure: ReadFailure; readonly code: string };
+
+/**
+ * Resolves an absolute host path (e.g. "/var/run/reboot-required") to a path on
+ * this machine under `rootfs`, following symlinks the way the host's kernel
+ * would if `rootfs` were its "/": absolute targets restart at `rootfs`, ".."
+ * never climbs above it. The final component is resolved too. A missing
+ * component yields { failure: "absent" }.
+ */
+export function resolveUnderRoot(rootfs: string, hostPath: string): RootResolution {
+  const root = path.resolve(rootfs);
+  // With the real root, the kernel's own resolution is the same thing.
+  if (root === "/") return { ok: true, path: path.resolve("/", hostPath) };
+
+  let pending = splitComponents(hostPath);
+  const resolved: string[] = [];
+  let hops = 0;
+  while (pending.length > 0) {
+    const [component, ...rest] = pending;
+    pending = rest;
+    if (component === undefined || component === ".") continue;
+    if (component === "..") {
+      resolved.pop();
+      continue;
+    }
+    const candidate = path.join(root, ...resolved, component);
+    let target: string | undefined;
+    try {
+      const stats = fs.lstatSync(candidate);
+      if (stats.isSymbolicLink()) target = fs.readlinkSync(candidate);
+    } catch (error) {
+      return { ok: false, ...classifyError(error) };
+    }
+    if (target === undefined) {
+      resolved.push(component);
+      continue;
+    }
+    hops += 1;
+    if (hops > MAX_SYMLINK_HOPS) return { ok: false, failure: "io_error", code: "ELOOP" };
+    if (path.isAbsolute(target)) resolved.length = 0;
+    pending = [...splitComponents(target), ...pending];
+  }
+  return { ok: true, path: path.join(root, ...resolved) };
+}
+
+function splitComponents(p: string): string[] {
+  return p.split("/").filter((c) => c.length > 0);
+}

@@ -1,0 +1,118 @@
+#!/usr/bin/env node
+// Process concerns only: parse flags, log, listen, handle signals, exit codes.
+import { CommanderError } from "commander";
+import type { Server } from "node:http";
+import { createApp } from "./app.js";
+import { parseInvocation } from "./cli.js";
+import { COLLECTOR_NAMES } from "./collectors/types.js";
+import { createSnapshotSource } from "./exporter.js";
+import { loadRuntimeInfo, type RuntimeInfo } from "./host-info.js";
+import { createLogger, silentLogger } from "./log.js";
+import type { ExporterOptions } from "./options.js";
+import { REVISION, VERSION } from "./version.js";
+import { reportJson, reportText } from "./views/check-text.js";
+import { MetricsRenderer } from "./views/metrics.js";
+import { buildReport } from "./views/report.js";
+
+/** How long in-flight scrapes get to finish after SIGTERM before the process exits anyway. */
+const SHUTDOWN_GRACE_MS = 10_000;
+const RUNTIME_INFO_TIMEOUT_MS = 5_000;
+
+async function main(): Promise<number> {
+  let invocation;
+  try {
+    invocation = parseInvocation(process.argv.slice(2));
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    process.stderr.write(`livepatch_exporter: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 2;
+  }
+  if (invocation.command === "check") {
+    return runCheck(invocation.options, invocation.json);
+  }
+  serve(invocation.options);
+  return -1;
+}
+
+async function runCheck(options: ExporterOptions, json: boolean): Promise<number> {
+  // The report needs every collector, whatever the flags say.
+  const all = { ...options, enabledCollectors: new Set(COLLECTOR_NAMES) };
+  const log = options.logLevel === "debug" ? createLogger("debug", options.logFormat) : silentLogger;
+  const report = buildReport(await createSnapshotSource(all, log).snapshot());
+  process.stdout.write(json ? reportJson(report) : reportText(report));
+  return report.exitCode;
+}
+
+function serve(options: ExporterOptions): void {
+  const log = createLogger(options.logLevel, options.logFormat);
+  process.on("uncaughtException", (error) => {
+    log.error({ err: error.stack ?? error.message }, "uncaught exception; continuing");
+  });
+  process.on("unhandledRejection", (reason) => {
+    log.error(
+      { err: reason instanceof Error ? (reason.stack ?? reason.message) : String(reason) },
+      "unhandled rejection; continuing",
+    );
+  });
+  if (process.getuid?.() === 0) {
+    log.warn({}, "running as root: the exporter needs only read access; see the README for least privilege");
+  }
+  let ready = true;
+  let runtime: Promise<RuntimeInfo> | undefined;
+  const source = createSnapshotSource(options, log);
+  const app = createApp({
+    snapshot: () => source.snapshot(),
+    renderer: new MetricsRenderer({ exporterMetrics: options.exporterMetrics }),
+    telemetryPath: options.telemetryPath,
+    build: { version: VERSION, revision: REVISION },
+    isReady: () => ready,
+    runtimeInfo: () => (runtime ??= loadRuntimeInfo(RUNTIME_INFO_TIMEOUT_MS)),
+    log,
+  });
+  const server: Server = app.listen(options.listen.port, options.listen.host ?? "::", () => {
+    log.info(
+      {
+        address: JSON.stringify(server.address()),
+        version: VERSION,
+        collectors: [...options.enabledCollectors].join(","),
+        procfs: options.paths.procfs,
+        sysfs: options.paths.sysfs,
+        rootfs: options.paths.rootfs,
+      },
+      "listening",
+    );
+  });
+  server.on("error", (error) => {
+    log.error({ err: error.message }, "cannot listen");
+    process.exit(1);
+  });
+
+  const shutdown = (signal: string): void => {
+    if (!ready) return;
+    ready = false;
+    log.info({ signal }, "shutting down: /-/ready now answers 503");
+    server.close(() => {
+      log.info({}, "stopped");
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+    setTimeout(() => {
+      log.warn({}, "in-flight requests did not finish in time; exiting");
+      process.exit(0);
+    }, SHUTDOWN_GRACE_MS).unref();
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+}
+
+main().then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(
+      `livepatch_exporter: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exitCode = 2;
+  },
+);

@@ -1,0 +1,36 @@
+// The exporter's configuration after flags and environment are parsed.
+import type { CollectorOptions } from "./collectors/index.js";
+import type { CollectorName } from "./collectors/types.js";
+import type { HostPaths } from "./fs/host-paths.js";
+import type { LogFormat, LogLevel } from "./log.js";
+
+/** Default listen port: outside the crowded 9100-9999 exporter range. */
+export const DEFAULT_PORT = 10027;
+
+export interface ListenAddress {
+  /** undefined: every interface. */
+  readonly host: string | undefined;
+  readonly port: number;
+}
+
+export interface ExporterOptions {
+  readonly listen: ListenAddress;
+  readonly telemetryPath: string;
+  readonly exporterMetrics: boolean;
+  readonly paths: HostPaths;
+  readonly enabledCollectors: ReadonlySet<CollectorName>;
+  readonly collectors: CollectorOptions;
+  readonly collectorTimeoutMs: number;
+  readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
+}
+
+/** "host:port", ":port", "[::1]:port" -> ListenAddress; undefined when malformed. */
+export function parseListenAddress(text: string): ListenAddress | undefined {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text);
+  if (match === null) return undefined;
+  const port = Number(match[3]);
+  if (port > 65535) return undefined;
+  const host = match[1] ?? match[2];
+  return { host: host === undefined || host === "" ? undefined : host, port };
+}

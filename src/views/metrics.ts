@@ -1,0 +1,42 @@
+// The only module that imports prom-client. Turns samples into the Prometheus
+// text exposition format. A fresh registry per scrape: families with no sample
+// are not rendered at all (prom-client would print an unlabeled gauge that was
+// never set as 0, which would be a lie here). process_* and nodejs_* live in
+// their own registry, dropped by --web.disable-exporter-metrics.
+import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import { METRICS, type MetricName } from "./catalog.js";
+import type { Sample } from "./samples.js";
+
+export class MetricsRenderer {
+  private readonly processRegistry: Registry | undefined;
+
+  constructor(options: { readonly exporterMetrics: boolean }) {
+    if (options.exporterMetrics) {
+      this.processRegistry = new Registry();
+      collectDefaultMetrics({ register: this.processRegistry });
+    }
+  }
+
+  /** The exact Content-Type of the exposition format this renders. */
+  get contentType(): string {
+    return Registry.PROMETHEUS_CONTENT_TYPE;
+  }
+
+  async render(samples: readonly Sample[]): Promise<string> {
+    const registry = new Registry();
+    const gauges = new Map<MetricName, Gauge>();
+    for (const sample of samples) {
+      let gauge = gauges.get(sample.name);
+      if (gauge === undefined) {
+        const spec = METRICS[sample.name];
+        gauge = new Gauge({ name: sample.name, help: spec.help, labelNames: spec.labels, registers: [registry] });
+        gauges.set(sample.name, gauge);
+      }
+      gauge.set(sample.labels, sample.value);
+    }
+    const own = await registry.metrics();
+    if (this.processRegistry === undefined) return own;
+    const process = await this.processRegistry.metrics();
+    return own.length === 0 ? process : `${own.replace(/\n*$/, "\n")}${process}`;
+  }
+}
