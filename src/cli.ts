@@ -11,6 +11,11 @@ import { VERSION } from "./version.js";
 
 export const ENV_PREFIX = "LIVEPATCH_EXPORTER_";
 
+/** A configuration error found after commander parsed the command line (environment values). */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
 export type Invocation =
   | { readonly command: "serve"; readonly options: ExporterOptions }
   | { readonly command: "check"; readonly options: ExporterOptions; readonly json: boolean };
@@ -34,6 +39,13 @@ const positiveInt = (value: string): number => {
 const positiveSeconds = (value: string): number => {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("must be a positive number of seconds");
+  return n;
+};
+
+const nonNegativeSeconds = (value: string): number => {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n < 0)
+    throw new InvalidArgumentError("must be a number of seconds");
   return n;
 };
 
@@ -130,6 +142,14 @@ export function parseInvocation(argv: readonly string[], env: NodeJS.ProcessEnv 
         `exclude process_* and nodejs_* metrics (env: ${envName("web.disable-exporter-metrics")})`,
       ),
     )
+    .addOption(
+      new Option(
+        "--web.shutdown-delay <seconds>",
+        `after SIGTERM, answer 503 on /-/ready for this long before closing (env: ${envName("web.shutdown-delay")})`,
+      )
+        .default(1)
+        .argParser(nonNegativeSeconds),
+    )
     .action(() => {
       invocation = { command: "serve", options: resolve(program, env) };
     });
@@ -155,7 +175,12 @@ function resolve(program: Command, env: NodeJS.ProcessEnv): ExporterOptions {
       const option = program.options.find((o) => o.attributeName() === key && !o.negate);
       if (option !== undefined && !option.required) return parseEnvBool(envName(flag), fromEnv);
       const parse = option?.parseArg;
-      return parse === undefined ? fromEnv : parse<unknown>(fromEnv, undefined);
+      if (parse === undefined) return fromEnv;
+      try {
+        return parse<unknown>(fromEnv, undefined);
+      } catch (error) {
+        throw new ConfigError(`${envName(flag)}: ${error instanceof Error ? error.message : String(error)}`);
+      }
     }
     return program.getOptionValue(key);
   };
@@ -168,11 +193,12 @@ function resolve(program: Command, env: NodeJS.ProcessEnv): ExporterOptions {
     if (explicit === true || (explicit === undefined && !disableDefaults)) enabled.add(name);
   }
   const listen = parseListenAddress(String(value("web.listenAddress", "web.listen-address")));
-  if (listen === undefined) throw new InvalidArgumentError("invalid --web.listen-address");
+  if (listen === undefined) throw new ConfigError("invalid --web.listen-address");
   return {
     listen,
     telemetryPath: String(value("web.telemetryPath", "web.telemetry-path")),
     exporterMetrics: value("web.disableExporterMetrics", "web.disable-exporter-metrics") !== true,
+    shutdownDelayMs: Math.round(Number(value("web.shutdownDelay", "web.shutdown-delay")) * 1000),
     paths: {
       procfs: String(flag("path.procfs")),
       sysfs: String(flag("path.sysfs")),
@@ -206,6 +232,6 @@ function parseEnvBool(name: string, text: string): boolean {
     case "no":
       return false;
     default:
-      throw new InvalidArgumentError(`${name} must be true or false, not ${JSON.stringify(text)}`);
+      throw new ConfigError(`${name} must be true or false, not ${JSON.stringify(text)}`);
   }
 }

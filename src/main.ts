@@ -72,7 +72,7 @@ function serve(options: ExporterOptions): void {
   const server: Server = app.listen(options.listen.port, options.listen.host ?? "::", () => {
     log.info(
       {
-        address: JSON.stringify(server.address()),
+        address: describeAddress(server.address()),
         version: VERSION,
         collectors: [...options.enabledCollectors].join(","),
         procfs: options.paths.procfs,
@@ -90,19 +90,27 @@ function serve(options: ExporterOptions): void {
   const shutdown = (signal: string): void => {
     if (!ready) return;
     ready = false;
-    log.info({ signal }, "shutting down: /-/ready now answers 503");
-    server.close(() => {
-      log.info({}, "stopped");
-      process.exit(0);
-    });
-    server.closeIdleConnections();
+    log.info({ signal, delaySeconds: options.shutdownDelayMs / 1000 }, "shutting down: /-/ready now answers 503");
+    // Keep serving for the delay so load balancers and probes see "not ready" first.
     setTimeout(() => {
-      log.warn({}, "in-flight requests did not finish in time; exiting");
-      process.exit(0);
-    }, SHUTDOWN_GRACE_MS).unref();
+      server.close(() => {
+        log.info({}, "stopped");
+        process.exit(0);
+      });
+      server.closeIdleConnections();
+      setTimeout(() => {
+        log.warn({}, "in-flight requests did not finish in time; exiting");
+        process.exit(0);
+      }, SHUTDOWN_GRACE_MS).unref();
+    }, options.shutdownDelayMs).unref();
   };
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));
+}
+
+function describeAddress(address: ReturnType<Server["address"]>): string {
+  if (address === null || typeof address === "string") return String(address);
+  return address.family === "IPv6" ? `[${address.address}]:${address.port}` : `${address.address}:${address.port}`;
 }
 
 main().then(

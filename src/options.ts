@@ -17,6 +17,8 @@ export interface ExporterOptions {
   readonly listen: ListenAddress;
   readonly telemetryPath: string;
   readonly exporterMetrics: boolean;
+  /** After SIGTERM, how long /-/ready answers 503 before the server closes. */
+  readonly shutdownDelayMs: number;
   readonly paths: HostPaths;
   readonly enabledCollectors: ReadonlySet<CollectorName>;
   readonly collectors: CollectorOptions;

@@ -35,6 +35,7 @@ export type KconfigSource = "proc_config_gz" | "boot" | "lib_modules";
 
 export interface KernelConfig {
   readonly source: KconfigSource;
+  /** The file as the host names it (/proc/config.gz, /boot/config-<release>, ...). */
   readonly path: string;
   /** Value of each option that matters; "n" when not set or omitted. */
   readonly options: Readonly<Record<KconfigOption, KconfigValue>>;
@@ -113,7 +114,8 @@ export function readKernelConfig(files: FileAccess, paths: HostPaths, release: s
   if (compressed.ok) {
     try {
       const text = gunzipSync(compressed.bytes, { maxOutputLength: CONFIG_CAP_BYTES }).toString("utf8");
-      return known(configFrom("proc_config_gz", procConfig, text));
+      // Named as on the host: the local mount point of procfs is a deployment detail.
+      return known(configFrom("proc_config_gz", "/proc/config.gz", text));
     } catch (error) {
       files.invalid(procConfig, `not gzip: ${String(error)}`);
     }

@@ -33,6 +33,7 @@ export function newestOfFlavour(
 export function releaseFromKernelImage(fileName: string): string | undefined {
   const match = /^(?:vmlinuz|vmlinux|Image|zImage|bzImage)-(.+)$/.exec(fileName);
   const release = match?.[1];
-  if (release === undefined || release.endsWith(".old") || release.startsWith("rescue")) return undefined;
+  // Fedora's "vmlinuz-0-rescue-<machine-id>" and Debian's ".old" backups are not installed kernels.
+  if (release === undefined || release.endsWith(".old") || release.includes("rescue")) return undefined;
   return /^\d/.test(release) ? release : undefined;
 }

@@ -80,8 +80,8 @@ export class SnapshotSource {
     for (const dep of collector.dependsOn) if (facts[dep] !== undefined) Object.assign(deps, { [dep]: facts[dep] });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<"timeout">((resolve) => {
+      // Not unref'd: `check` must wait for the verdict even when nothing else keeps the process alive.
       timer = setTimeout(() => resolve("timeout"), this.options.timeoutMs);
-      timer.unref();
     });
     this.pending.add(name);
     const work = Promise.resolve()

@@ -1,5 +1,5 @@
 // Runs the real collectors over a fixture tree and returns the snapshot.
-import { createCollectors } from "../../src/collectors/index.js";
+import { createCollectors, type CollectorSet } from "../../src/collectors/index.js";
 import { DEFAULT_TRANSITION_OPTIONS, type TransitionOptions } from "../../src/collectors/transition.js";
 import { COLLECTOR_NAMES, type CollectorName } from "../../src/collectors/types.js";
 import { silentLogger } from "../../src/log.js";
@@ -10,14 +10,20 @@ import { hostPaths } from "./fixtures.js";
 export interface CollectOptions {
   readonly enabled?: readonly CollectorName[];
   readonly transition?: Partial<TransitionOptions>;
+  /** Replace real collectors (to make one fail, hang...). */
+  readonly replace?: Partial<CollectorSet>;
+  readonly timeoutMs?: number;
 }
 
 export function snapshotSource(root: string, options: CollectOptions = {}): SnapshotSource {
   return new SnapshotSource({
     paths: hostPaths(root),
-    collectors: createCollectors({ transition: { ...DEFAULT_TRANSITION_OPTIONS, ...options.transition } }),
+    collectors: {
+      ...createCollectors({ transition: { ...DEFAULT_TRANSITION_OPTIONS, ...options.transition } }),
+      ...options.replace,
+    },
     enabled: new Set(options.enabled ?? COLLECTOR_NAMES),
-    timeoutMs: 5000,
+    timeoutMs: options.timeoutMs ?? 5000,
     log: silentLogger,
   });
 }

@@ -1,0 +1,191 @@
+// The installed command as users run it: flags, environment, `check` and its
+// exit codes, signals.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { describe, it } from "node:test";
+import { handmadeTree, hostPaths, pathFlags, realKernelTree } from "../helpers/fixtures.js";
+import { MAIN, startExporter } from "../helpers/server.js";
+
+function run(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [MAIN, ...args], {
+    encoding: "utf8",
+    env: { PATH: process.env["PATH"], ...env },
+    timeout: 30_000,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe("livepatch_exporter check", () => {
+  it("a healthy, ready, untainted host: exit 0", () => {
+    const result = run(["check", ...pathFlags(realKernelTree("clean"))]);
+    assert.equal(result.status, 0, result.stdout);
+    assert.match(result.stdout, /Verdict: healthy\. A live patch can be loaded on this host\. No problems found\./);
+  });
+
+  it("a stuck transition: exit 1, with the patch, direction and blocking thread", () => {
+    const result = run(["check", ...pathFlags(realKernelTree("busy-stuck"))]);
+    assert.equal(result.status, 1);
+    assert.match(result.stdout, /\[WARN\] transition in progress: lp_busy patching, 1 thread\(s\) blocking/);
+  });
+
+  it("no module support while CONFIG_HAVE_LIVEPATCH=y: says exactly that", () => {
+    const result = run(["check", ...pathFlags(handmadeTree("no-modules"))]);
+    assert.equal(result.status, 1);
+    assert.match(result.stdout, /CONFIG_HAVE_LIVEPATCH=y: the architecture supports live patching/);
+    assert.match(result.stdout, /\[FAIL\] CONFIG_LIVEPATCH is not set: this kernel was built without live patching/);
+    assert.match(result.stdout, /\[FAIL\] CONFIG_MODULES is not set: the kernel cannot load modules at all/);
+    assert.match(result.stdout, /\[FAIL\] \/sys\/kernel\/livepatch is absent/);
+    assert.match(result.stdout, /lockdown: unknown, securityfs is not mounted/);
+    assert.match(result.stdout, /Verdict: problems\. A live patch cannot be loaded on this host\./);
+  });
+
+  it("modules disabled: not ready because of it", () => {
+    const result = run(["check", ...pathFlags(realKernelTree("modules-disabled"))]);
+    assert.equal(result.status, 1);
+    assert.match(result.stdout, /\[FAIL\] module loading is switched off until reboot \(modules_disabled=1\)/);
+  });
+
+  it("error taint bits are problems; K is explained", () => {
+    const error = run(["check", ...pathFlags(handmadeTree("tainted-error"))]);
+    assert.equal(error.status, 1);
+    assert.match(error.stdout, /\[WARN\] W bit 9 WARN/);
+    const patched = run(["check", ...pathFlags(realKernelTree("basic-enabled"))]);
+    assert.equal(patched.status, 0, patched.stdout);
+    assert.match(
+      patched.stdout,
+      /K bit 15 LIVEPATCH: kernel has been live patched \(a live patch module was loaded since boot/,
+    );
+  });
+
+  it("reboot required: exit 1 with the reasons and packages", () => {
+    const result = run(["check", ...pathFlags(handmadeTree("reboot-required"))]);
+    assert.equal(result.status, 1);
+    assert.match(
+      result.stdout,
+      /reboot required: \/run\/reboot-required exists \(linux-image-6\.1\.0-57-amd64, libc6\)/,
+    );
+    assert.match(result.stdout, /reboot required: a newer kernel is installed \(6\.1\.0-57-amd64\)/);
+  });
+
+  it("an unreadable host: exit 2", () => {
+    const root = realKernelTree("clean");
+    fs.rmSync(path.join(root, "proc"), { recursive: true });
+    const result = run(["check", ...pathFlags(root)]);
+    assert.equal(result.status, 2);
+    assert.match(result.stdout, /Verdict: unreadable/);
+  });
+
+  it("--json carries the same verdict", () => {
+    const result = run(["check", "--json", ...pathFlags(realKernelTree("busy-stuck"))]);
+    assert.equal(result.status, 1);
+    const report = JSON.parse(result.stdout) as {
+      verdict: string;
+      exitCode: number;
+      ready: boolean;
+      sections: unknown[];
+    };
+    assert.equal(report.verdict, "problems");
+    assert.equal(report.exitCode, 1);
+    assert.equal(report.ready, true);
+    assert.ok(report.sections.length >= 6);
+  });
+
+  it("paths from the environment", () => {
+    const paths = hostPaths(handmadeTree("no-modules"));
+    const result = run(["check"], {
+      LIVEPATCH_EXPORTER_PATH_PROCFS: paths.procfs,
+      LIVEPATCH_EXPORTER_PATH_SYSFS: paths.sysfs,
+      LIVEPATCH_EXPORTER_PATH_ROOTFS: paths.rootfs,
+    });
+    assert.match(result.stdout, /CONFIG_MODULES is not set/);
+  });
+});
+
+describe("flags", () => {
+  it("--version and --help", () => {
+    const version = run(["--version"]);
+    assert.equal(version.status, 0);
+    assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/);
+    const help = run(["--help"]);
+    assert.equal(help.status, 0);
+    assert.match(help.stdout, /--web\.listen-address <address>.*LIVEPATCH_EXPORTER_WEB_LISTEN_ADDRESS.*:10027/);
+    assert.match(help.stdout, /--no-collector\.transition/);
+  });
+
+  it("bad values are refused with a message and a non-zero exit", () => {
+    const bad = run(["--web.listen-address=nonsense"]);
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /must be \[host\]:port/);
+    const unknown = run(["--no-such-flag"]);
+    assert.notEqual(unknown.status, 0);
+    assert.match(unknown.stderr, /unknown option/);
+    const env = run(["check"], { LIVEPATCH_EXPORTER_COLLECTOR_TAINT: "perhaps" });
+    assert.notEqual(env.status, 0);
+    assert.match(env.stderr, /LIVEPATCH_EXPORTER_COLLECTOR_TAINT must be true or false/);
+  });
+});
+
+describe("the server process", () => {
+  it("collector flags and environment choose what is collected", async () => {
+    const tree = realKernelTree("basic-enabled");
+    const only = await startExporter([...pathFlags(tree), "--collector.disable-defaults", "--collector.taint"]);
+    const without = await startExporter([...pathFlags(tree), "--web.disable-exporter-metrics"], {
+      env: { ...process.env, LIVEPATCH_EXPORTER_COLLECTOR_REBOOT: "false" },
+    });
+    try {
+      const body = await (await fetch(`${only.url}/metrics`)).text();
+      assert.deepEqual(
+        [...body.matchAll(/^livepatch_scrape_collector_success\{collector="(\w+)"\}/gm)].map((m) => m[1]),
+        ["taint"],
+      );
+      assert.match(body, /^livepatch_kernel_tainted 45056$/m);
+      assert.doesNotMatch(body, /^livepatch_patch_enabled/m);
+      // taint needs the module list: the modules collector ran, but is not rendered.
+      assert.match(body, /^livepatch_modules_tainted\{flag="K"\} 1$/m);
+      assert.doesNotMatch(body, /^livepatch_modules_disabled/m);
+
+      const second = await (await fetch(`${without.url}/metrics`)).text();
+      assert.doesNotMatch(second, /collector="reboot"/);
+      assert.doesNotMatch(second, /^process_/m);
+      assert.match(second, /^livepatch_patch_enabled\{patch="lp_basic"\} 1$/m);
+    } finally {
+      await Promise.all([only.stop(), without.stop()]);
+    }
+  });
+
+  it("--web.telemetry-path moves the metrics", async () => {
+    const exporter = await startExporter([...pathFlags(realKernelTree("clean")), "--web.telemetry-path=/lp"]);
+    try {
+      assert.equal((await fetch(`${exporter.url}/lp`)).status, 200);
+      assert.equal((await fetch(`${exporter.url}/metrics`)).status, 404);
+    } finally {
+      await exporter.stop();
+    }
+  });
+
+  it("SIGTERM: /-/ready answers 503 during the shutdown delay, then the process exits 0", async () => {
+    const exporter = await startExporter([...pathFlags(realKernelTree("clean")), "--web.shutdown-delay=2"]);
+    assert.equal((await fetch(`${exporter.url}/-/ready`)).status, 200);
+    exporter.process.kill("SIGTERM");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal((await fetch(`${exporter.url}/-/ready`)).status, 503);
+    assert.equal((await fetch(`${exporter.url}/metrics`)).status, 200);
+    assert.equal(await exporter.stop(), 0);
+    assert.ok(exporter.logs.some((l) => l.includes("shutting down")));
+  });
+
+  it("warns when run as root", async (t) => {
+    if (process.getuid?.() !== 0) {
+      t.skip("not running as root");
+      return;
+    }
+    const exporter = await startExporter(pathFlags(realKernelTree("clean")));
+    await exporter.stop();
+    assert.ok(exporter.logs.some((l) => /"level":"warn".*running as root/.test(l)));
+  });
+});

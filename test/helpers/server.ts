@@ -1,0 +1,76 @@
+// Starts the real exporter process (the built dist/main.js, as users run it)
+// on a loopback port chosen by the kernel, and stops it again.
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+export const MAIN = fileURLToPath(new URL("../../dist/main.js", import.meta.url));
+
+export interface RunningExporter {
+  readonly url: string;
+  readonly process: ChildProcess;
+  /** Every log line so far (JSON). */
+  readonly logs: string[];
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export async function startExporter(
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; command?: readonly string[] } = {},
+): Promise<RunningExporter> {
+  const [command, ...prefix] = options.command ?? [process.execPath, MAIN];
+  if (command === undefined) throw new Error("no command");
+  const child = spawn(command, [...prefix, "--web.listen-address=127.0.0.1:0", "--log.format=json", ...args], {
+    env: options.env ?? process.env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const logs: string[] = [];
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`exporter did not start:\n${logs.join("\n")}`)),
+      options.timeoutMs ?? 10_000,
+    );
+    let buffered = "";
+    child.stderr.setEncoding("utf8");
+    child.stderr.on("data", (chunk: string) => {
+      buffered += chunk;
+      let newline;
+      while ((newline = buffered.indexOf("\n")) !== -1) {
+        const line = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        logs.push(line);
+        const address = listeningAddress(line);
+        if (address !== undefined) {
+          clearTimeout(timer);
+          resolve(`http://${address}`);
+        }
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`exporter exited with ${code}:\n${logs.join("\n")}`));
+    });
+  });
+  return {
+    url,
+    process: child,
+    logs,
+    stop: async (signal = "SIGTERM") => {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill(signal);
+      const killer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+      const code = await exited;
+      clearTimeout(killer);
+      return code;
+    },
+  };
+}
+
+function listeningAddress(line: string): string | undefined {
+  try {
+    const record = JSON.parse(line) as { msg?: unknown; address?: unknown };
+    return record.msg === "listening" && typeof record.address === "string" ? record.address : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,135 @@
+// The Express app built in-process over a fixture tree, on a loopback port.
+import assert from "node:assert/strict";
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import { after, before, describe, it } from "node:test";
+import { createApp } from "../../src/app.js";
+import { silentLogger } from "../../src/log.js";
+import type { Snapshot } from "../../src/snapshot/snapshot.js";
+import { MetricsRenderer } from "../../src/views/metrics.js";
+import { realKernelTree } from "../helpers/fixtures.js";
+import { snapshotSource } from "../helpers/collect.js";
+
+async function listen(
+  snapshot: () => Promise<Snapshot>,
+  isReady = () => true,
+): Promise<{ url: string; server: Server }> {
+  const app = createApp({
+    snapshot,
+    renderer: new MetricsRenderer({ exporterMetrics: true }),
+    telemetryPath: "/metrics",
+    build: { version: "1.2.3", revision: "abcdef0" },
+    isReady,
+    runtimeInfo: () => Promise.resolve({ entries: [["hostname", "<test & host>"]] }),
+    log: silentLogger,
+  });
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, "127.0.0.1", () => resolve(s));
+  });
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+describe("HTTP endpoints", () => {
+  let url = "";
+  let server: Server | undefined;
+  let ready = true;
+  before(async () => {
+    const source = snapshotSource(realKernelTree("busy-stuck"));
+    ({ url, server } = await listen(
+      () => source.snapshot(),
+      () => ready,
+    ));
+  });
+  after(() => server?.close());
+
+  it("/metrics: the registry's exact Content-Type, live-patch and process metrics", async () => {
+    const response = await fetch(`${url}/metrics`);
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get("content-type"), "text/plain; version=0.0.4; charset=utf-8");
+    const body = await response.text();
+    assert.match(body, /^livepatch_transition_blocking_threads\{patch="lp_busy"\} 1$/m);
+    assert.match(body, /^livepatch_exporter_build_info\{version="1.2.3",revision="abcdef0",nodejs_version="v\d+/m);
+    assert.match(body, /^process_resident_memory_bytes \d+/m);
+    assert.match(body, /^nodejs_heap_size_used_bytes \d+/m);
+  });
+
+  it("HEAD /metrics answers without a body", async () => {
+    const response = await fetch(`${url}/metrics`, { method: "HEAD" });
+    assert.equal(response.status, 200);
+    assert.equal(await response.text(), "");
+  });
+
+  it("landing page: verdict, patch state, taint names, escaped runtime facts, links", async () => {
+    const response = await fetch(`${url}/`);
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get("content-type"), "text/html; charset=utf-8");
+    const html = await response.text();
+    assert.match(html, /<a href="\/metrics">Metrics<\/a>/);
+    assert.match(html, /Live patching: ready/);
+    assert.match(html, /lp_busy: patching/);
+    assert.match(html, /transition in progress: lp_busy patching, 1 thread\(s\) blocking/);
+    assert.match(html, /K bit 15 LIVEPATCH/);
+    assert.match(html, /6\.1\.0-56-amd64/);
+    assert.match(html, /Debian GNU\/Linux 12 \(bookworm\)/);
+    assert.match(html, /&#60;test &#38; host&#62;/);
+    assert.doesNotMatch(html, /<test & host>/);
+  });
+
+  it("health and readiness; readiness turns 503 on shutdown", async () => {
+    assert.equal((await fetch(`${url}/-/healthy`)).status, 200);
+    assert.equal((await fetch(`${url}/-/ready`)).status, 200);
+    ready = false;
+    const response = await fetch(`${url}/-/ready`);
+    ready = true;
+    assert.equal(response.status, 503);
+    assert.equal((await fetch(`${url}/-/healthy`)).status, 200);
+  });
+
+  it("404 elsewhere, 405 for anything but GET and HEAD", async () => {
+    assert.equal((await fetch(`${url}/nope`)).status, 404);
+    assert.equal((await fetch(`${url}/metrics/extra`)).status, 404);
+    const post = await fetch(`${url}/metrics`, { method: "POST", body: "x" });
+    assert.equal(post.status, 405);
+    assert.equal(post.headers.get("allow"), "GET, HEAD");
+  });
+});
+
+describe("a collector that throws", () => {
+  it("is reported as failed while the rest of the scrape is served", async () => {
+    const root = realKernelTree("basic-enabled");
+    const source = snapshotSource(root, {
+      replace: {
+        reboot: {
+          name: "reboot",
+          help: "throws",
+          dependsOn: [],
+          collect: () => {
+            throw new TypeError("boom");
+          },
+        },
+      },
+    });
+    const { url, server } = await listen(() => source.snapshot());
+    try {
+      const body = await (await fetch(`${url}/metrics`)).text();
+      assert.match(body, /^livepatch_scrape_collector_success\{collector="reboot"\} 0$/m);
+      assert.match(body, /^livepatch_scrape_collector_success\{collector="livepatch"\} 1$/m);
+      assert.doesNotMatch(body, /^livepatch_reboot_required\{/m);
+      assert.match(body, /^livepatch_patch_enabled\{patch="lp_basic"\} 1$/m);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("a rendering failure is a 500 without internals", async () => {
+    const { url, server } = await listen(() => Promise.reject(new Error("secret internal detail")));
+    try {
+      const response = await fetch(`${url}/metrics`);
+      assert.equal(response.status, 500);
+      const body = await response.text();
+      assert.equal(body, "Internal Server Error\n");
+    } finally {
+      server.close();
+    }
+  });
+});

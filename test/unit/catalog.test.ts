@@ -1,0 +1,56 @@
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import { describe, it } from "node:test";
+import { metricsTables, withTables } from "../../scripts/metrics-doc.js";
+import { METRICS, type MetricName } from "../../src/views/catalog.js";
+import { snapshotSamples } from "../../src/views/samples.js";
+import { handmadeTree, realKernelTree } from "../helpers/fixtures.js";
+import { snapshotOf } from "../helpers/collect.js";
+
+describe("metric catalog", () => {
+  it("docs/metrics.md is generated from it (npm run docs:metrics)", () => {
+    const doc = fs.readFileSync(new URL("../../docs/metrics.md", import.meta.url), "utf8");
+    assert.equal(doc, withTables(doc), "docs/metrics.md is stale: run npm run docs:metrics");
+    for (const name of Object.keys(METRICS)) assert.ok(metricsTables().includes(`\`${name}\``));
+  });
+
+  it("names follow the conventions: namespace, base units, _total only on counters, _info is 1", () => {
+    for (const [name, spec] of Object.entries(METRICS)) {
+      assert.match(name, /^livepatch_[a-z0-9_]+$/, name);
+      assert.equal(name.endsWith("_total"), spec.type === "counter", `${name}: _total iff counter`);
+      assert.doesNotMatch(name, /_(ms|milliseconds|minutes|hours|days|kb|mb|bytes_total)$/, name);
+      for (const label of spec.labels) {
+        assert.match(label, /^[a-z][a-z0-9_]*$/, `${name}: label ${label}`);
+        assert.ok(!["instance", "job", "host", "hostname", "cluster"].includes(label), `${name}: no host labels`);
+      }
+    }
+  });
+
+  it("every metric is emitted by some fixture, with exactly its declared labels", async () => {
+    const trees = [
+      realKernelTree("busy-stuck"),
+      realKernelTree("basic-enabled"),
+      handmadeTree("kernel-6.14"),
+      handmadeTree("distro-taint"),
+      handmadeTree("reboot-required"),
+      handmadeTree("module-without-patch"),
+      handmadeTree("no-modules"),
+      handmadeTree("garbage"),
+    ];
+    const seen = new Set<MetricName>();
+    for (const tree of trees) {
+      const snapshot = await snapshotOf(tree, { transition: { blockingThreads: true } });
+      for (const sample of snapshotSamples(snapshot, { version: "0", revision: "0" })) {
+        seen.add(sample.name);
+        assert.deepEqual(Object.keys(sample.labels).sort(), [...METRICS[sample.name].labels].sort(), sample.name);
+        assert.ok(Number.isFinite(sample.value), `${sample.name} is finite`);
+        if (sample.name.endsWith("_info")) assert.equal(sample.value, 1, sample.name);
+      }
+    }
+    assert.deepEqual(
+      Object.keys(METRICS).filter((name) => !seen.has(name as MetricName)),
+      [],
+      "catalog entries no fixture emits",
+    );
+  });
+});
