@@ -8,7 +8,9 @@ export const END = "<!-- END GENERATED METRICS TABLE -->";
 export function metricsTables(): string {
   const groups: string[] = [];
   for (const collector of ["exporter", ...COLLECTOR_NAMES] as const) {
-    const rows = Object.entries(METRICS as Record<string, MetricSpec>).filter(([, spec]) => spec.collector === collector);
+    const rows = Object.entries(METRICS as Record<string, MetricSpec>).filter(
+      ([, spec]) => spec.collector === collector,
+    );
     if (rows.length === 0) continue;
     const title = collector === "exporter" ? "Exporter" : `Collector \`${collector}\``;
     groups.push(
