@@ -44,7 +44,7 @@ function collect(ctx: CollectorContext): ModulesFacts {
   return {
     supported: modulesSupported(disabled, loaded),
     disabled,
-    sigEnforce: readFact(ctx.files, sysPath(ctx.paths, "module", "module", "parameters", "sig_enforce"), parseBoolYN),
+    sigEnforce: readSigEnforce(ctx),
     lockdown: readLockdown(ctx),
     ftraceEnabled: readFact(ctx.files, procPath(ctx.paths, "sys", "kernel", "ftrace_enabled"), parseBool01),
     loaded,
@@ -65,6 +65,13 @@ function readLoadedModules(ctx: CollectorContext): Fact<readonly LoadedModule[]>
   const parsed = parseProcModules(result.text);
   if (parsed.invalidLines > 0) ctx.files.invalid(path, `${parsed.invalidLines} unparseable lines`);
   return known(parsed.modules);
+}
+
+/** Absence means "no CONFIG_MODULE_SIG" only if sysfs itself is there. */
+function readSigEnforce(ctx: CollectorContext): Fact<boolean> {
+  const fact = readFact(ctx.files, sysPath(ctx.paths, "module", "module", "parameters", "sig_enforce"), parseBoolYN);
+  if (fact.state === "absent" && !ctx.files.list(sysPath(ctx.paths, "kernel")).ok) return unknown("not_mounted");
+  return fact;
 }
 
 /**

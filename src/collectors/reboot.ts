@@ -73,7 +73,7 @@ function collect(ctx: CollectorContext): RebootFacts {
         ? newestFact(newestOfFlavour(scheme, running, [...installed.value, running]))
         : installed;
     newer = newest.state === "ok" ? known(newerKernelSignal(files, root, running, newest.value)) : newest;
-    modulesMissing = runningModulesSignal(modulesDir, running);
+    modulesMissing = runningModulesSignal(files, root, modulesDir, running);
   }
   return {
     reasons: {
@@ -92,11 +92,22 @@ function collect(ctx: CollectorContext): RebootFacts {
  * Only a /lib/modules that holds some kernel says anything: a missing or empty
  * one (a container image, a host root that is not mounted) is not evidence.
  */
-function runningModulesSignal(modulesDir: Fact<readonly Dirent[]>, running: string): Fact<RebootSignal> {
+function runningModulesSignal(
+  files: FileAccess,
+  root: string,
+  modulesDir: Fact<readonly Dirent[]>,
+  running: string,
+): Fact<RebootSignal> {
   if (modulesDir.state === "unknown") return modulesDir;
   const kernels = modulesDir.state === "ok" ? modulesDir.value.filter((e) => /^\d/.test(e.name)) : [];
   if (kernels.length === 0) return unknown("not_found");
-  return known({ required: !kernels.some((e) => e.name === running), sinceSeconds: undefined });
+  if (kernels.some((e) => e.name === running)) return known({ required: false, sinceSeconds: undefined });
+  // Removing the running kernel's directory changed /lib/modules itself: its mtime says when.
+  const stat = statRoot(files, root, "/lib/modules");
+  return known({
+    required: true,
+    sinceSeconds: stat.state === "ok" ? Math.floor(stat.value.mtimeMs / 1000) : undefined,
+  });
 }
 
 function newestFact(release: string | undefined): Fact<string> {

@@ -306,8 +306,8 @@ export const METRICS = {
   livepatch_reboot_required_timestamp_seconds: spec(
     "reboot",
     ["reason"],
-    "When the reboot reason appeared (modification time of the sentinel file or of the newer kernel), in seconds since the epoch.",
-    "<rootfs>/run/reboot-required, /run/reboot-needed, /lib/modules/<newest>",
+    "When the reboot reason appeared (modification time of the sentinel file, of the newer kernel's modules, or of /lib/modules when the running kernel's were removed), in seconds since the epoch.",
+    "<rootfs>/run/reboot-required, /run/reboot-needed, /lib/modules/<newest>, /lib/modules",
     "the reason is not present or its time is unknown",
   ),
   livepatch_reboot_required_packages: spec(

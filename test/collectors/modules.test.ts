@@ -63,6 +63,14 @@ describe("modules collector", () => {
     assert.equal(snapshot.runs.find((r) => r.name === "modules")?.fileErrors.get("invalid"), 5);
   });
 
+  it("sysfs missing: signature enforcement is unknown, not 'not built'", async () => {
+    const root = realKernelTree("clean");
+    fs.rmSync(path.join(root, "sys"), { recursive: true });
+    const facts = factsOf(await snapshotOf(root), "modules");
+    assert.deepEqual(facts.sigEnforce, { state: "unknown", reason: "not_mounted" });
+    assert.deepEqual(facts.lockdown, { state: "unknown", reason: "not_mounted" });
+  });
+
   it("procfs missing: the collector fails rather than reporting 'no modules'", async () => {
     const root = realKernelTree("clean");
     fs.rmSync(path.join(root, "proc"), { recursive: true });

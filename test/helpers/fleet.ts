@@ -1,0 +1,133 @@
+// A simulated fleet: one real exporter process per fixture tree, all scraped
+// by a real Prometheus that loads the project's rules (a test copy with short
+// `for:` and evaluation intervals). Used by the fleet end-to-end tests.
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parse, stringify } from "yaml";
+import { handmadeTree, pathFlags, realKernelTree } from "./fixtures.js";
+import { freePort, startPrometheus, targets, waitFor, type RunningPrometheus } from "./prometheus.js";
+import { startExporter, type RunningExporter } from "./server.js";
+
+const RULES_DIR = fileURLToPath(new URL("../../deploy/prometheus/rules/", import.meta.url));
+
+/** The hosts of the fleet, by the instance label Prometheus gives them. */
+export const FLEET_HOSTS = {
+  clean: () => realKernelTree("clean"),
+  patched: () => realKernelTree("basic-enabled"),
+  stuck: () => realKernelTree("busy-stuck"),
+  "modules-disabled": () => realKernelTree("modules-disabled"),
+  // Starts clean; the test taints it with D and W while Prometheus watches.
+  tainted: () => realKernelTree("clean"),
+  "reboot-required": () => handmadeTree("reboot-required"),
+  "older-kernel": () => handmadeTree("older-kernel"),
+  // Starts patched; the test removes its sysfs while Prometheus watches.
+  "sysfs-vanishes": () => realKernelTree("basic-enabled"),
+  "ubuntu-1804": () => handmadeTree("kernel-4.15"),
+  "orphan-module": () => handmadeTree("module-without-patch"),
+} as const;
+export type FleetHost = keyof typeof FLEET_HOSTS;
+
+/** A target nothing listens on. */
+export const DEAD_HOST = "dead";
+
+const DAY = 86_400_000;
+
+export interface Fleet {
+  readonly prometheus: RunningPrometheus;
+  readonly exporters: ReadonlyMap<FleetHost, RunningExporter>;
+  readonly roots: ReadonlyMap<FleetHost, string>;
+  stop(): Promise<void>;
+}
+
+export async function startFleet(): Promise<Fleet> {
+  const exporters = new Map<FleetHost, RunningExporter>();
+  const roots = new Map<FleetHost, string>();
+  let prometheus: RunningPrometheus | undefined;
+  const stop = async (): Promise<void> => {
+    await Promise.all([prometheus?.stop(), ...[...exporters.values()].map((e) => e.stop())]);
+  };
+  try {
+    for (const [host, build] of Object.entries(FLEET_HOSTS) as [FleetHost, () => string][]) {
+      const root = build();
+      settleTimes(root, host);
+      roots.set(host, root);
+      exporters.set(host, await startExporter(pathFlags(root)));
+    }
+    const deadPort = await freePort();
+    const staticConfigs = [
+      ...[...exporters].map(([host, exporter]) => ({
+        targets: [exporter.url.replace("http://", "")],
+        labels: { instance: host },
+      })),
+      { targets: [`127.0.0.1:${deadPort}`], labels: { instance: DEAD_HOST } },
+    ];
+    const ruleFiles = fs.readdirSync(RULES_DIR).filter((f) => f.endsWith(".yml"));
+    const config = stringify({
+      global: { scrape_interval: "1s", scrape_timeout: "900ms", evaluation_interval: "1s" },
+      rule_files: ruleFiles,
+      scrape_configs: [{ job_name: "livepatch", static_configs: staticConfigs }],
+    });
+    const files = Object.fromEntries(
+      ruleFiles.map((f) => [f, fastRules(fs.readFileSync(path.join(RULES_DIR, f), "utf8"))]),
+    );
+    prometheus = await startPrometheus(config, files);
+    const started = prometheus;
+    await waitFor(
+      async () => {
+        const active = await targets(started);
+        return active.length === exporters.size + 1 && active.every((t) => t.lastScrape !== "0001-01-01T00:00:00Z");
+      },
+      30_000,
+      "every target to be scraped",
+    );
+    return { prometheus, exporters, roots, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/**
+ * The rules with durations of an hour or less shortened to 2 s, so those
+ * alerts fire within the test; longer ones (2h, 3d, 14d) are kept, so those
+ * alerts stay pending. Evaluation every second.
+ */
+export function fastRules(yamlText: string): string {
+  const doc = parse(yamlText) as { groups: { interval?: string; rules: { for?: string }[] }[] };
+  for (const group of doc.groups) {
+    if (group.interval !== undefined) group.interval = "1s";
+    for (const rule of group.rules) {
+      if (rule.for !== undefined && durationSeconds(rule.for) <= 3600) rule.for = "2s";
+    }
+  }
+  return stringify(doc);
+}
+
+function durationSeconds(text: string): number {
+  const units: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
+  const match = /^(\d+)([smhdw])$/.exec(text);
+  if (match?.[1] === undefined || match[2] === undefined) throw new Error(`unsupported duration ${text}`);
+  return Number(match[1]) * (units[match[2]] ?? 0);
+}
+
+/**
+ * File times decide reboot ages: make them independent of when the test runs.
+ * Everything under lib/modules and run is "now", except on the reboot-required
+ * host, where the sentinel and the newer kernel appeared four days ago.
+ */
+function settleTimes(root: string, host: FleetHost): void {
+  const now = new Date();
+  for (const dir of ["lib/modules", "run"]) {
+    const full = path.join(root, dir);
+    if (!fs.existsSync(full)) continue;
+    for (const entry of fs.readdirSync(full)) fs.utimesSync(path.join(full, entry), now, now);
+    fs.utimesSync(full, now, now);
+  }
+  if (host === "reboot-required") {
+    const fourDaysAgo = new Date(Date.now() - 4 * DAY);
+    for (const file of ["run/reboot-required", "lib/modules/6.1.0-57-amd64"]) {
+      fs.utimesSync(path.join(root, file), fourDaysAgo, fourDaysAgo);
+    }
+  }
+}

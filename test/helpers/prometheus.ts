@@ -1,0 +1,127 @@
+// A real Prometheus server (Debian's `prometheus` package) for end-to-end tests:
+// started on a free loopback port with a temporary storage directory, queried
+// through its HTTP API, and always stopped.
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { testDir } from "./fixtures.js";
+
+export interface RunningPrometheus {
+  readonly url: string;
+  readonly dir: string;
+  readonly logs: string[];
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
+    });
+  });
+}
+
+/** Starts prometheus with `config` (YAML text) written beside `files` (name -> content). */
+export async function startPrometheus(config: string, files: Record<string, string> = {}): Promise<RunningPrometheus> {
+  const dir = fs.mkdtempSync(path.join(testDir(), "prometheus-"));
+  for (const [name, content] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), content);
+  fs.writeFileSync(path.join(dir, "prometheus.yml"), config);
+  const port = await freePort();
+  const logs: string[] = [];
+  const child: ChildProcess = spawn(
+    "prometheus",
+    [
+      `--config.file=${path.join(dir, "prometheus.yml")}`,
+      `--storage.tsdb.path=${path.join(dir, "data")}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      "--log.level=warn",
+    ],
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
+  child.stderr?.setEncoding("utf8");
+  child.stderr?.on("data", (chunk: string) => logs.push(chunk));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const killOnExit = (): void => void child.kill("SIGKILL");
+  process.once("exit", killOnExit);
+  const running: RunningPrometheus = {
+    url: `http://127.0.0.1:${port}`,
+    dir,
+    logs,
+    stop: async () => {
+      process.removeListener("exit", killOnExit);
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill("SIGTERM");
+      const killer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(killer);
+    },
+  };
+  try {
+    await waitFor(async () => (await fetch(`${running.url}/-/ready`)).ok, 30_000, "prometheus to be ready");
+  } catch (error) {
+    await running.stop();
+    throw new Error(`${String(error)}\n${logs.join("")}`);
+  }
+  return running;
+}
+
+export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      if (await check()) return;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`timed out waiting for ${what}${lastError === undefined ? "" : `: ${String(lastError)}`}`);
+}
+
+export interface VectorSample {
+  readonly metric: Record<string, string>;
+  readonly value: [number, string];
+}
+
+export async function query(prometheus: RunningPrometheus, expr: string): Promise<VectorSample[]> {
+  const response = await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent(expr)}`);
+  const body = (await response.json()) as {
+    status: string;
+    error?: string;
+    data?: { resultType: string; result: VectorSample[] };
+  };
+  if (body.status !== "success" || body.data === undefined)
+    throw new Error(`query ${expr} failed: ${body.error ?? response.status}`);
+  if (body.data.resultType !== "vector") throw new Error(`query ${expr} returned a ${body.data.resultType}`);
+  return body.data.result;
+}
+
+export interface ActiveAlert {
+  readonly labels: Record<string, string>;
+  readonly annotations: Record<string, string>;
+  readonly state: "pending" | "firing";
+}
+
+export async function alerts(prometheus: RunningPrometheus): Promise<ActiveAlert[]> {
+  const response = await fetch(`${prometheus.url}/api/v1/alerts`);
+  const body = (await response.json()) as { data: { alerts: ActiveAlert[] } };
+  return body.data.alerts;
+}
+
+export interface Target {
+  readonly labels: Record<string, string>;
+  readonly health: "up" | "down" | "unknown";
+  readonly lastScrape: string;
+  readonly lastError: string;
+}
+
+export async function targets(prometheus: RunningPrometheus): Promise<Target[]> {
+  const response = await fetch(`${prometheus.url}/api/v1/targets?state=active`);
+  const body = (await response.json()) as { data: { activeTargets: Target[] } };
+  return body.data.activeTargets;
+}
