@@ -63,7 +63,7 @@ describe("a simulated fleet scraped by a real Prometheus", () => {
 
   it("every exporter target is up; the dead one is down", async () => {
     const up = await query(active().prometheus, "up");
-    const byHost = Object.fromEntries(up.map((s) => [s.metric["instance"], s.value[1]]));
+    const byHost = Object.fromEntries(up.map((s) => [s.metric["instance"] ?? "", s.value[1]]));
     assert.deepEqual(byHost, {
       clean: "1",
       patched: "1",

@@ -80,7 +80,7 @@ export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, 
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  throw new Error(`timed out waiting for ${what}${lastError === undefined ? "" : `: ${String(lastError)}`}`);
+  throw new Error(`timed out waiting for ${what}${lastError instanceof Error ? `: ${lastError.message}` : ""}`);
 }
 
 export interface VectorSample {

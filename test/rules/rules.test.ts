@@ -85,13 +85,14 @@ describe("Prometheus rules", () => {
       const name = rule.alert ?? "";
       assert.match(name, /^Livepatch[A-Z][A-Za-z]+$/, name);
       assert.ok(["critical", "warning", "info"].includes(rule.labels?.["severity"] ?? ""), `${name}: severity`);
-      assert.ok(rule.annotations?.["summary"], `${name}: summary`);
+      const annotations = rule.annotations ?? {};
+      assert.ok(annotations["summary"], `${name}: summary`);
       assert.match(
-        rule.annotations?.["description"] ?? "",
+        annotations["description"] ?? "",
         /\{\{ \$labels\.(instance|id) \}\}/,
         `${name}: description names the host`,
       );
-      const url = rule.annotations?.["runbook_url"] ?? "";
+      const url = annotations["runbook_url"] ?? "";
       const anchor = /docs\/runbooks\.md#([a-z]+)$/.exec(url)?.[1];
       assert.equal(anchor, name.toLowerCase(), `${name}: runbook_url ${url}`);
       assert.ok(anchors.has(anchor), `${name}: docs/runbooks.md has no section ${anchor}`);
