@@ -1,4 +1,5 @@
 // Renders docs/metrics.md's tables from the metric catalog.
+import { CLIENT_NAMES, isClientName } from "../src/clients/names.js";
 import { COLLECTOR_NAMES } from "../src/collectors/types.js";
 import { METRICS, type MetricSpec } from "../src/views/catalog.js";
 
@@ -7,12 +8,18 @@ export const END = "<!-- END GENERATED METRICS TABLE -->";
 
 export function metricsTables(): string {
   const groups: string[] = [];
-  for (const collector of ["exporter", ...COLLECTOR_NAMES] as const) {
+  const hostCollectors = COLLECTOR_NAMES.filter((name) => !isClientName(name));
+  for (const collector of ["exporter", ...hostCollectors, "clients"] as const) {
     const rows = Object.entries(METRICS as Record<string, MetricSpec>).filter(
       ([, spec]) => spec.collector === collector,
     );
     if (rows.length === 0) continue;
-    const title = collector === "exporter" ? "Exporter" : `Collector \`${collector}\``;
+    const title =
+      collector === "exporter"
+        ? "Exporter"
+        : collector === "clients"
+          ? `Vendor client collectors (${CLIENT_NAMES.map((n) => `\`${n}\``).join(", ")})`
+          : `Collector \`${collector}\``;
     groups.push(
       [
         `### ${title}`,

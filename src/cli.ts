@@ -2,6 +2,10 @@
 // --web.listen-address <-> LIVEPATCH_EXPORTER_WEB_LISTEN_ADDRESS. Boolean
 // variables take true/false/1/0; a flag given on the command line wins.
 import { Command, InvalidArgumentError, Option } from "commander";
+import type { ClientMode, ClientOptions } from "./clients/fleet.js";
+import { CLIENT_NAMES, isClientName, type ClientName } from "./clients/names.js";
+import { CLIENTS } from "./clients/registry.js";
+import { DEFAULT_CLIENT_COLLECTOR_OPTIONS } from "./collectors/client.js";
 import { DEFAULT_TRANSITION_OPTIONS } from "./collectors/transition.js";
 import { COLLECTOR_NAMES, type CollectorName } from "./collectors/types.js";
 import { DEFAULT_HOST_PATHS } from "./fs/host-paths.js";
@@ -49,6 +53,20 @@ const nonNegativeSeconds = (value: string): number => {
   return n;
 };
 
+/** Longest interval a Node.js timer can wait: 2^31-1 ms, about 24.8 days. */
+const MAX_INTERVAL_MINUTES = Math.floor((2 ** 31 - 1) / 60_000);
+
+const positiveMinutes = (value: string): number => {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n <= 0 || n > MAX_INTERVAL_MINUTES)
+    throw new InvalidArgumentError(`must be a positive number of minutes, at most ${MAX_INTERVAL_MINUTES}`);
+  return n;
+};
+
+export const DEFAULT_CLIENT_INTERVAL_MINUTES = 5;
+export const DEFAULT_CLIENT_TIMEOUT_SECONDS = 30;
+export const DEFAULT_CLIENT_MAX_OUTPUT_BYTES = 4 * 1024 * 1024;
+
 const urlPath = (value: string): string => {
   if (!value.startsWith("/") || /\s/.test(value)) throw new InvalidArgumentError("must be a path starting with /");
   return value;
@@ -67,6 +85,11 @@ const COLLECTOR_HELP: Readonly<Record<CollectorName, string>> = {
   kernel: "kernel release, build, boot time, config; the host's os-release",
   reboot: "reboot required, by reason",
   readiness: "whether a new live patch could be loaded now",
+  canonical_livepatch: "Canonical Livepatch: canonical-livepatch status",
+  kpatch: "Red Hat kpatch: kpatch list",
+  klp: "SUSE klp: klp status, klp -v patches",
+  ksplice: "Oracle Ksplice: uptrack-show",
+  kernelcare: "TuxCare KernelCare: kcarectl --info, --patch-info",
 };
 
 function addCommonOptions(command: Command): Command {
@@ -106,12 +129,51 @@ function addCommonOptions(command: Command): Command {
     .addOption(
       option("--log.level <level>", "only log messages of this level or above").choices(LOG_LEVELS).default("info"),
     )
-    .addOption(option("--log.format <format>", "log line format").choices(LOG_FORMATS).default("logfmt"));
+    .addOption(option("--log.format <format>", "log line format").choices(LOG_FORMATS).default("logfmt"))
+    .addOption(
+      option(
+        "--collector.clients.interval <minutes>",
+        "run each installed vendor client in the background every this many minutes",
+      )
+        .default(DEFAULT_CLIENT_INTERVAL_MINUTES)
+        .argParser(positiveMinutes),
+    )
+    .addOption(
+      option("--collector.clients.timeout <seconds>", "kill a client run (all its commands) after this long")
+        .default(DEFAULT_CLIENT_TIMEOUT_SECONDS)
+        .argParser(positiveSeconds),
+    )
+    .addOption(
+      option("--collector.clients.max-output-bytes <bytes>", "kill a client command that prints more than this")
+        .default(DEFAULT_CLIENT_MAX_OUTPUT_BYTES)
+        .argParser(positiveInt),
+    )
+    .addOption(option("--collector.clients.fix-info", "report one series per fix (CVE) a client lists"))
+    .addOption(
+      option("--collector.clients.fix-info-limit <n>", "report at most this many fixes per client")
+        .default(DEFAULT_CLIENT_COLLECTOR_OPTIONS.fixInfoLimit)
+        .argParser(positiveInt),
+    );
   for (const name of COLLECTOR_NAMES) {
+    const byDefault = isClientName(name) ? "enabled when the client is installed" : "enabled";
     command.addOption(
-      option(`--collector.${name}`, `enable the ${name} collector: ${COLLECTOR_HELP[name]} (default: enabled)`),
+      option(`--collector.${name}`, `enable the ${name} collector: ${COLLECTOR_HELP[name]} (default: ${byDefault})`),
     );
     command.addOption(option(`--no-collector.${name}`, `disable the ${name} collector`));
+  }
+  for (const name of CLIENT_NAMES) {
+    command.addOption(
+      option(
+        `--collector.${name}.path <path>`,
+        `the ${name} binary (default: the first of ${CLIENTS[name].usualPaths.join(", ")})`,
+      ),
+    );
+    command.addOption(
+      option(
+        `--collector.${name}.interval <minutes>`,
+        `run ${name} every this many minutes (default: --collector.clients.interval)`,
+      ).argParser(positiveMinutes),
+    );
   }
   return command;
 }
@@ -187,10 +249,25 @@ function resolve(program: Command, env: NodeJS.ProcessEnv): ExporterOptions {
   const flag = (name: string): unknown => value(name, name);
 
   const disableDefaults = flag("collector.disableDefaults") === true;
+  // Clients are not in this set: they are enabled when found at start-up (src/clients/fleet.ts).
   const enabled = new Set<CollectorName>();
   for (const name of COLLECTOR_NAMES) {
+    if (isClientName(name)) continue;
     const explicit = value(`collector.${name}`, `collector.${name}`);
     if (explicit === true || (explicit === undefined && !disableDefaults)) enabled.add(name);
+  }
+  const clientInterval = Number(value("collector.clients.interval", "collector.clients.interval"));
+  const byClient = {} as Record<ClientName, ClientOptions>;
+  for (const name of CLIENT_NAMES) {
+    const explicit = value(`collector.${name}`, `collector.${name}`);
+    const mode: ClientMode = explicit === true ? "on" : explicit === false || disableDefaults ? "off" : "auto";
+    const path = value(`collector.${name}.path`, `collector.${name}.path`);
+    const interval = value(`collector.${name}.interval`, `collector.${name}.interval`);
+    byClient[name] = {
+      mode,
+      path: typeof path === "string" && path !== "" ? path : undefined,
+      intervalMs: Math.round((interval === undefined ? clientInterval : Number(interval)) * 60_000),
+    };
   }
   const listen = parseListenAddress(String(value("web.listenAddress", "web.listen-address")));
   if (listen === undefined) throw new ConfigError("invalid --web.listen-address");
@@ -214,6 +291,15 @@ function resolve(program: Command, env: NodeJS.ProcessEnv): ExporterOptions {
           value("collector.transition.blockingThreadsLimit", "collector.transition.blocking-threads-limit"),
         ),
       },
+      clients: {
+        fixInfo: value("collector.clients.fixInfo", "collector.clients.fix-info") === true,
+        fixInfoLimit: Number(value("collector.clients.fixInfoLimit", "collector.clients.fix-info-limit")),
+      },
+    },
+    clients: {
+      byClient,
+      timeoutMs: Math.round(Number(value("collector.clients.timeout", "collector.clients.timeout")) * 1000),
+      maxOutputBytes: Number(value("collector.clients.maxOutputBytes", "collector.clients.max-output-bytes")),
     },
     collectorTimeoutMs: Math.round(Number(value("collector.timeout", "collector.timeout")) * 1000),
     logLevel: String(value("log.level", "log.level")) as LogLevel,

@@ -4,8 +4,9 @@ import { CommanderError } from "commander";
 import type { Server } from "node:http";
 import { createApp } from "./app.js";
 import { parseInvocation } from "./cli.js";
+import { isClientName } from "./clients/names.js";
 import { COLLECTOR_NAMES } from "./collectors/types.js";
-import { createSnapshotSource } from "./exporter.js";
+import { createExporter } from "./exporter.js";
 import { loadRuntimeInfo, type RuntimeInfo } from "./host-info.js";
 import { createLogger, silentLogger } from "./log.js";
 import type { ExporterOptions } from "./options.js";
@@ -35,12 +36,19 @@ async function main(): Promise<number> {
 }
 
 async function runCheck(options: ExporterOptions, json: boolean): Promise<number> {
-  // The report needs every collector, whatever the flags say.
-  const all = { ...options, enabledCollectors: new Set(COLLECTOR_NAMES) };
+  // The report needs every host collector, whatever the flags say; vendor
+  // clients are run when found (or forced on), each once, within its timeout.
+  const all = { ...options, enabledCollectors: new Set(COLLECTOR_NAMES.filter((name) => !isClientName(name))) };
   const log = options.logLevel === "debug" ? createLogger("debug", options.logFormat) : silentLogger;
-  const report = buildReport(await createSnapshotSource(all, log).snapshot());
-  process.stdout.write(json ? reportJson(report) : reportText(report));
-  return report.exitCode;
+  const exporter = createExporter(all, log);
+  try {
+    await exporter.clients.runOnce();
+    const report = buildReport(await exporter.source.snapshot());
+    process.stdout.write(json ? reportJson(report) : reportText(report));
+    return report.exitCode;
+  } finally {
+    exporter.clients.stop();
+  }
 }
 
 function serve(options: ExporterOptions): void {
@@ -59,7 +67,9 @@ function serve(options: ExporterOptions): void {
   }
   let ready = true;
   let runtime: Promise<RuntimeInfo> | undefined;
-  const source = createSnapshotSource(options, log);
+  const exporter = createExporter(options, log);
+  const source = exporter.source;
+  exporter.clients.start();
   const app = createApp({
     snapshot: () => source.snapshot(),
     renderer: new MetricsRenderer({ exporterMetrics: options.exporterMetrics }),
@@ -74,7 +84,7 @@ function serve(options: ExporterOptions): void {
       {
         address: describeAddress(server.address()),
         version: VERSION,
-        collectors: [...options.enabledCollectors].join(","),
+        collectors: [...exporter.enabled].join(","),
         procfs: options.paths.procfs,
         sysfs: options.paths.sysfs,
         rootfs: options.paths.rootfs,
@@ -91,6 +101,8 @@ function serve(options: ExporterOptions): void {
     if (!ready) return;
     ready = false;
     log.info({ signal, delaySeconds: options.shutdownDelayMs / 1000 }, "shutting down: /-/ready now answers 503");
+    // No new client runs; a run in flight is killed. Scrapes keep serving the last results.
+    exporter.clients.stop();
     // Keep serving for the delay so load balancers and probes see "not ready" first.
     setTimeout(() => {
       server.close(() => {

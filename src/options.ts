@@ -1,4 +1,5 @@
 // The exporter's configuration after flags and environment are parsed.
+import type { ClientsOptions } from "./clients/fleet.js";
 import type { CollectorOptions } from "./collectors/index.js";
 import type { CollectorName } from "./collectors/types.js";
 import type { HostPaths } from "./fs/host-paths.js";
@@ -20,8 +21,11 @@ export interface ExporterOptions {
   /** After SIGTERM, how long /-/ready answers 503 before the server closes. */
   readonly shutdownDelayMs: number;
   readonly paths: HostPaths;
+  /** Collectors enabled by flags; vendor clients are added when found at start-up (ClientFleet). */
   readonly enabledCollectors: ReadonlySet<CollectorName>;
   readonly collectors: CollectorOptions;
+  /** Which vendor clients to run and how. */
+  readonly clients: ClientsOptions;
   readonly collectorTimeoutMs: number;
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;

@@ -1,9 +1,11 @@
 // What a collector is: a named reader of one area of the host that turns
 // files into typed facts. Collectors know nothing of metrics or HTTP; the
 // views render their facts.
+import { CLIENT_NAMES } from "../clients/names.js";
 import type { FileAccess } from "../fs/file-access.js";
 import type { HostPaths } from "../fs/host-paths.js";
 import type { Logger } from "../log.js";
+import type { ClientFacts } from "./client.js";
 import type { KernelFacts } from "./kernel.js";
 import type { LivepatchFacts } from "./livepatch.js";
 import type { ModulesFacts } from "./modules.js";
@@ -20,6 +22,8 @@ export const COLLECTOR_NAMES = [
   "kernel",
   "reboot",
   "readiness",
+  // Vendor clients (src/clients): enabled when the client is installed.
+  ...CLIENT_NAMES,
 ] as const;
 export type CollectorName = (typeof COLLECTOR_NAMES)[number];
 
@@ -31,6 +35,11 @@ export interface FactsByCollector {
   kernel: KernelFacts;
   reboot: RebootFacts;
   readiness: ReadinessFacts;
+  canonical_livepatch: ClientFacts;
+  kpatch: ClientFacts;
+  klp: ClientFacts;
+  ksplice: ClientFacts;
+  kernelcare: ClientFacts;
 }
 
 export interface CollectorContext {

@@ -8,11 +8,15 @@ export interface MetricSpec {
   readonly type: "gauge" | "counter";
   readonly help: string;
   readonly labels: readonly string[];
-  /** The collector that produces it, or "exporter" for self metrics. */
-  readonly collector: CollectorName | "exporter";
+  /** The collector that produces it, "exporter" for self metrics, "clients" for every vendor client collector. */
+  readonly collector: CollectorName | "exporter" | "clients";
   readonly source: string;
   readonly absentWhen: string;
 }
+
+/** Said in the HELP of every value that comes from a client run. */
+const BACKGROUND =
+  "From the client's last background run (every --collector.clients.interval minutes, default 5), not from this scrape.";
 
 const spec = <const L extends readonly string[]>(
   collector: MetricSpec["collector"],
@@ -346,6 +350,107 @@ export const METRICS = {
     "Whether only signed patch modules can be loaded (sig_enforce=Y or lockdown integrity/confidentiality).",
     "sig_enforce, lockdown",
     "sig_enforce or lockdown is unknown",
+  ),
+
+  // vendor client collectors: canonical_livepatch, kpatch, klp, ksplice, kernelcare
+  livepatch_client_up: spec(
+    "clients",
+    ["client"],
+    `Whether the client's last run succeeded and its output was understood (1) or not (0; see livepatch_client_error). ${BACKGROUND}`,
+    "the client's commands",
+    "no run has finished yet",
+  ),
+  livepatch_client_last_run_timestamp_seconds: spec(
+    "clients",
+    ["client"],
+    `When the client's last run finished, in seconds since the epoch: the age of every livepatch_client_* value. ${BACKGROUND}`,
+    "exporter",
+    "no run has finished yet",
+  ),
+  livepatch_client_last_run_duration_seconds: spec(
+    "clients",
+    ["client"],
+    `How long the client's last run took, in seconds. ${BACKGROUND}`,
+    "exporter",
+    "no run has finished yet",
+  ),
+  livepatch_client_run_interval_seconds: spec(
+    "clients",
+    ["client"],
+    "Seconds between the client's background runs (--collector.clients.interval or --collector.<client>.interval); values older than this are stale.",
+    "flags",
+    "never, while the client is enabled",
+  ),
+  livepatch_client_error: spec(
+    "clients",
+    ["client", "reason"],
+    `1 for the reason the client's last run failed: not_found, permission_denied, daemon_unreachable, not_enabled, exec_failed, exit_status, timeout, output_too_large, unparseable. ${BACKGROUND}`,
+    "the client's exit status and output",
+    "the last run succeeded, or no run has finished yet",
+  ),
+  livepatch_client_runs_total: spec(
+    "clients",
+    ["client", "result"],
+    "Client runs since the exporter started, by result: success or the reason of the failure (as livepatch_client_error).",
+    "exporter",
+    "never, while the client is enabled",
+    "counter",
+  ),
+  livepatch_client_patches: spec(
+    "clients",
+    ["client", "state"],
+    `Patches the client reports, by state: applied, applying, removing, disabled, not_loaded (installed for the running kernel, not loaded), failed, available (offered, not installed); each client reports the states it can tell apart. ${BACKGROUND}`,
+    "canonical-livepatch status, kpatch list, klp -v patches, uptrack-show, kcarectl --patch-info",
+    "the last run failed, or the client's output does not say (Canonical needs-check, check-failed, unknown)",
+  ),
+  livepatch_client_fixes: spec(
+    "clients",
+    ["client"],
+    `Number of fixes (CVEs) the client reports applied to the running kernel. ${BACKGROUND}`,
+    "canonical-livepatch Fixes, klp CVE, uptrack-show, kcarectl kpatch-cve",
+    "the last run failed, or the client has no CVE data (kpatch)",
+  ),
+  livepatch_client_state: spec(
+    "clients",
+    ["client", "state"],
+    `The client's own state as a state set: Canonical Livepatch.State (applied, apply-failed, unapplied, needs-check, nothing-to-apply, unknown, check-failed, applied-with-bug, kernel-upgrade-required), klp and kpatch ready/in_progress, KernelCare applied/unpatched/unknown. ${BACKGROUND}`,
+    "canonical-livepatch status, kpatch list, klp status, kcarectl --info",
+    "the last run failed, the client has no state (Ksplice), or it did not print one",
+  ),
+  livepatch_client_support_state: spec(
+    "clients",
+    ["client", "state"],
+    `Whether the vendor covers the running kernel, as a state set of Canonical's Supported: supported, kernel-upgrade-required, kernel-end-of-life, unsupported, unknown. ${BACKGROUND}`,
+    "canonical-livepatch status (Supported)",
+    "the last run failed, or the client has no such notion (all but Canonical)",
+  ),
+  livepatch_client_effective_kernel_info: spec(
+    "clients",
+    ["client", "release"],
+    `A metric with a constant '1' value naming the kernel version the running kernel is patched up to (Ksplice, KernelCare). ${BACKGROUND}`,
+    "uptrack-show, kcarectl --info (kpatch-description)",
+    "the last run failed, or the client does not report one",
+  ),
+  livepatch_client_coverage_end_timestamp_seconds: spec(
+    "clients",
+    ["client"],
+    `When the vendor's live patch coverage of the running kernel ends (Canonical UpgradeRequiredDate, 00:00 UTC), in seconds since the epoch. ${BACKGROUND}`,
+    "canonical-livepatch status (UpgradeRequiredDate)",
+    "the last run failed, or the client gives no date",
+  ),
+  livepatch_client_fix_info: spec(
+    "clients",
+    ["client", "fix", "patched"],
+    `A metric with a constant '1' value for each fix (CVE) the client lists, patched true or false (opt-in: --collector.clients.fix-info; at most --collector.clients.fix-info-limit per client, by name). ${BACKGROUND}`,
+    "canonical-livepatch Fixes, klp CVE, uptrack-show, kcarectl kpatch-cve",
+    "the flag is off, the last run failed, or the client has no CVE data",
+  ),
+  livepatch_reboot_can_wait: spec(
+    "clients",
+    ["client"],
+    `With a reboot required (livepatch_reboot_required): 1 when the reboot is only for the kernel (newer kernel, removed modules, or /run/reboot-required.pkgs listing only linux-image*/linux-base*) and this client says the running kernel is covered and its patches are applied (Canonical: Supported supported, State applied, coverage not ended), so the reboot can wait; 0 otherwise (other clients make no coverage statement). ${BACKGROUND}`,
+    "reboot facts and the client's last run",
+    "no reboot is required, or the client's last run failed or has not finished",
   ),
 } as const satisfies Record<string, MetricSpec>;
 

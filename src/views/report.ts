@@ -2,6 +2,9 @@
 // suitable?", built from one Snapshot. Rendered as text and JSON by the
 // `check` command and as HTML by the landing page.
 import type { Fact } from "../fact.js";
+import { CLIENT_NAMES, type ClientName } from "../clients/names.js";
+import { CLIENTS } from "../clients/registry.js";
+import type { ClientFacts } from "../collectors/client.js";
 import type { KernelFacts } from "../collectors/kernel.js";
 import type { LivepatchFacts } from "../collectors/livepatch.js";
 import type { ModulesFacts } from "../collectors/modules.js";
@@ -48,7 +51,8 @@ export function buildReport(snapshot: Snapshot): Report {
     readinessSection(facts.readiness, facts.livepatch, facts.modules),
     patchesSection(facts.livepatch, facts.transition),
     taintSection(facts.taint),
-    rebootSection(facts.reboot),
+    rebootSection(facts.reboot, clientFacts(snapshot)),
+    clientsSection(clientFacts(snapshot)),
   ];
   if (failed.length > 0) {
     sections.push({
@@ -304,7 +308,15 @@ const REBOOT_TEXT: Readonly<Record<RebootReason, string>> = {
   running_kernel_modules_missing: "the running kernel's /lib/modules directory is gone",
 };
 
-function rebootSection(reboot: RebootFacts | undefined): Section {
+/** The facts of every client collector that ran, in documentation order. */
+function clientFacts(snapshot: Snapshot): [ClientName, ClientFacts][] {
+  return CLIENT_NAMES.flatMap((name): [ClientName, ClientFacts][] => {
+    const facts = snapshot.facts[name];
+    return facts === undefined ? [] : [[name, facts]];
+  });
+}
+
+function rebootSection(reboot: RebootFacts | undefined, clients: readonly [ClientName, ClientFacts][]): Section {
   const title = "Reboot";
   if (reboot === undefined) return { title, findings: [finding("info", "reboot state could not be read")] };
   const findings: Finding[] = [];
@@ -325,5 +337,50 @@ function rebootSection(reboot: RebootFacts | undefined): Section {
     }
   }
   if (!findings.some((f) => f.level === "warn")) findings.unshift(finding("ok", "no reboot required"));
+  for (const [name, facts] of clients) {
+    const wait = facts.rebootCanWait;
+    if (wait.state !== "ok") continue;
+    findings.push(
+      finding(
+        "info",
+        wait.value
+          ? `the reboot can wait: ${name} says the running kernel is covered and its patches are applied`
+          : `${name} does not vouch for postponing the reboot`,
+      ),
+    );
+  }
   return { title, findings };
+}
+
+function clientsSection(clients: readonly [ClientName, ClientFacts][]): Section {
+  const findings: Finding[] = [];
+  for (const [name, facts] of clients) {
+    const who = `${name} (${CLIENTS[name].title}, ${facts.binary})`;
+    const last = facts.last;
+    if (last === undefined) {
+      findings.push(finding("info", `${who}: no run has finished yet`));
+      continue;
+    }
+    if (!last.outcome.ok) {
+      findings.push(finding("warn", `${who}: ${last.outcome.reason.replace(/_/g, " ")}: ${last.outcome.message}`));
+      continue;
+    }
+    const view = last.outcome.view;
+    const summary = [
+      view.state === undefined ? undefined : `state ${view.state.current}`,
+      view.supportState === undefined ? undefined : `support ${view.supportState.current}`,
+      view.patches === undefined
+        ? undefined
+        : `patches ${[...view.patches].map(([state, n]) => `${state} ${n}`).join(", ")}`,
+      view.fixes === undefined ? undefined : `${view.fixes.filter((f) => f.patched).length} fix(es) applied`,
+      view.effectiveKernel === undefined ? undefined : `effective kernel ${view.effectiveKernel}`,
+      view.coverageEndSeconds === undefined
+        ? undefined
+        : `coverage ends ${new Date(view.coverageEndSeconds * 1000).toISOString().slice(0, 10)}`,
+    ].filter((part) => part !== undefined);
+    findings.push(finding(view.problems.length > 0 ? "warn" : "ok", `${who}: ${summary.join("; ") || "up"}`));
+    for (const problem of view.problems) findings.push(finding("warn", `  ${problem}`));
+    for (const detail of view.details) findings.push(finding("info", `  ${detail}`));
+  }
+  return { title: "Live-patch clients", findings };
 }

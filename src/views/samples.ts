@@ -2,6 +2,8 @@
 // collectors are rendered; a fact that is unknown produces no series (and a
 // livepatch_fact_unavailable series that says why), never a 0.
 import type { Fact } from "../fact.js";
+import { CLIENT_NAMES, type ClientName } from "../clients/names.js";
+import type { ClientFacts } from "../collectors/client.js";
 import { PATCH_STATUSES, type LivepatchFacts } from "../collectors/livepatch.js";
 import type { ModulesFacts } from "../collectors/modules.js";
 import type { KernelFacts } from "../collectors/kernel.js";
@@ -75,6 +77,10 @@ export function snapshotSamples(snapshot: Snapshot, build: BuildInfo): Sample[] 
   if (reboot) rebootSamples(sink, reboot);
   const readiness = enabledFacts(snapshot, "readiness");
   if (readiness) readinessSamples(sink, readiness);
+  for (const name of CLIENT_NAMES) {
+    const client = enabledFacts(snapshot, name);
+    if (client) clientSamples(sink, name, client);
+  }
   return sink.samples;
 }
 
@@ -217,4 +223,43 @@ function readinessSamples(sink: SampleSink, facts: ReadinessFacts): void {
   for (const check of READINESS_CHECKS) sink.fact("livepatch_ready_check", { check }, facts.checks[check], bool);
   sink.fact("livepatch_ready", {}, facts.ready, bool);
   sink.fact("livepatch_ready_signed_patches_only", {}, facts.signedPatchesOnly, bool, "signed_patches_only");
+}
+
+function clientSamples(sink: SampleSink, client: ClientName, facts: ClientFacts): void {
+  sink.emit("livepatch_client_run_interval_seconds", { client }, facts.intervalSeconds);
+  for (const [result, count] of facts.runs) sink.emit("livepatch_client_runs_total", { client, result }, count);
+  const last = facts.last;
+  if (last === undefined) return; // no run has finished yet: nothing is known
+  sink.emit("livepatch_client_last_run_timestamp_seconds", { client }, last.finishedAtMs / 1000);
+  sink.emit("livepatch_client_last_run_duration_seconds", { client }, last.durationSeconds);
+  sink.emit("livepatch_client_up", { client }, bool(last.outcome.ok));
+  if (!last.outcome.ok) {
+    sink.emit("livepatch_client_error", { client, reason: last.outcome.reason }, 1);
+    return;
+  }
+  const view = last.outcome.view;
+  if (view.patches !== undefined) {
+    for (const [state, count] of view.patches) sink.emit("livepatch_client_patches", { client, state }, count);
+  }
+  if (view.fixes !== undefined) {
+    sink.emit("livepatch_client_fixes", { client }, view.fixes.filter((f) => f.patched).length);
+  }
+  if (view.state !== undefined) {
+    const { current, known } = view.state;
+    for (const state of known) sink.emit("livepatch_client_state", { client, state }, bool(state === current));
+  }
+  if (view.supportState !== undefined) {
+    const { current, known } = view.supportState;
+    for (const state of known) sink.emit("livepatch_client_support_state", { client, state }, bool(state === current));
+  }
+  if (view.effectiveKernel !== undefined) {
+    sink.emit("livepatch_client_effective_kernel_info", { client, release: view.effectiveKernel }, 1);
+  }
+  if (view.coverageEndSeconds !== undefined) {
+    sink.emit("livepatch_client_coverage_end_timestamp_seconds", { client }, view.coverageEndSeconds);
+  }
+  for (const fix of facts.fixInfo ?? []) {
+    sink.emit("livepatch_client_fix_info", { client, fix: fix.name, patched: String(fix.patched) }, 1);
+  }
+  sink.fact("livepatch_reboot_can_wait", { client }, facts.rebootCanWait, bool, `${client}_reboot_can_wait`);
 }

@@ -1,7 +1,9 @@
 // Runs the real collectors over a fixture tree and returns the snapshot.
-import { createCollectors, type CollectorSet } from "../../src/collectors/index.js";
+import { DEFAULT_CLIENT_COLLECTOR_OPTIONS, type ClientCollectorOptions } from "../../src/collectors/client.js";
+import { createCollectors, type ClientSources, type CollectorSet } from "../../src/collectors/index.js";
 import { DEFAULT_TRANSITION_OPTIONS, type TransitionOptions } from "../../src/collectors/transition.js";
 import { COLLECTOR_NAMES, type CollectorName } from "../../src/collectors/types.js";
+import { isClientName } from "../../src/clients/names.js";
 import { silentLogger } from "../../src/log.js";
 import { SnapshotSource } from "../../src/snapshot/collect.js";
 import type { Snapshot } from "../../src/snapshot/snapshot.js";
@@ -10,6 +12,9 @@ import { hostPaths } from "./fixtures.js";
 export interface CollectOptions {
   readonly enabled?: readonly CollectorName[];
   readonly transition?: Partial<TransitionOptions>;
+  readonly clientOptions?: Partial<ClientCollectorOptions>;
+  /** State sources (runners or fakes) of the clients to collect. */
+  readonly clients?: ClientSources;
   /** Replace real collectors (to make one fail, hang...). */
   readonly replace?: Partial<CollectorSet>;
   readonly timeoutMs?: number;
@@ -19,10 +24,18 @@ export function snapshotSource(root: string, options: CollectOptions = {}): Snap
   return new SnapshotSource({
     paths: hostPaths(root),
     collectors: {
-      ...createCollectors({ transition: { ...DEFAULT_TRANSITION_OPTIONS, ...options.transition } }),
+      ...createCollectors(
+        {
+          transition: { ...DEFAULT_TRANSITION_OPTIONS, ...options.transition },
+          clients: { ...DEFAULT_CLIENT_COLLECTOR_OPTIONS, ...options.clientOptions },
+        },
+        options.clients,
+      ),
       ...options.replace,
     },
-    enabled: new Set(options.enabled ?? COLLECTOR_NAMES),
+    enabled: new Set(
+      options.enabled ?? COLLECTOR_NAMES.filter((name) => !isClientName(name) || options.clients?.[name]),
+    ),
     timeoutMs: options.timeoutMs ?? 5000,
     log: silentLogger,
   });

@@ -2,9 +2,13 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import { describe, it } from "node:test";
 import { metricsTables, withTables } from "../../scripts/metrics-doc.js";
+import { CLIENTS } from "../../src/clients/registry.js";
+import { RUN_RESULTS, type ClientStateSource, type LastRun } from "../../src/clients/runner.js";
 import { METRICS, type MetricName } from "../../src/views/catalog.js";
 import { snapshotSamples } from "../../src/views/samples.js";
-import { handmadeTree, realKernelTree } from "../helpers/fixtures.js";
+import { buildTree, handmadeTree, realKernelTree } from "../helpers/fixtures.js";
+import { HANDMADE } from "../fixtures/handmade.js";
+import { CANONICAL_JSON, KCARECTL_INFO, KCARECTL_PATCH_INFO } from "../fixtures/client-outputs.js";
 import { snapshotOf } from "../helpers/collect.js";
 
 describe("metric catalog", () => {
@@ -38,8 +42,32 @@ describe("metric catalog", () => {
       handmadeTree("garbage"),
     ];
     const seen = new Set<MetricName>();
-    for (const tree of trees) {
-      const snapshot = await snapshotOf(tree, { transition: { blockingThreads: true } });
+    const snapshots = await Promise.all(
+      trees.map((tree) => snapshotOf(tree, { transition: { blockingThreads: true } })),
+    );
+    // Vendor clients, from their documented outputs (no process is run here).
+    const kernelOnlyReboot = buildTree({
+      ...HANDMADE["reboot-required"],
+      files: { ...HANDMADE["reboot-required"].files, "run/reboot-required.pkgs": "linux-image-6.1.0-57-amd64\n" },
+    });
+    const context = { runningRelease: "6.1.0-9-amd64" };
+    snapshots.push(
+      await snapshotOf(kernelOnlyReboot, {
+        clientOptions: { fixInfo: true },
+        clients: {
+          canonical_livepatch: clientSource({
+            ok: true,
+            view: interpret("canonical_livepatch", [CANONICAL_JSON], context),
+          }),
+          kernelcare: clientSource({
+            ok: true,
+            view: interpret("kernelcare", [KCARECTL_INFO, KCARECTL_PATCH_INFO], context),
+          }),
+          kpatch: clientSource({ ok: false, reason: "timeout", message: "kpatch list: no output" }),
+        },
+      }),
+    );
+    for (const snapshot of snapshots) {
       for (const sample of snapshotSamples(snapshot, { version: "0", revision: "0" })) {
         seen.add(sample.name);
         assert.deepEqual(Object.keys(sample.labels).sort(), [...METRICS[sample.name].labels].sort(), sample.name);
@@ -54,3 +82,27 @@ describe("metric catalog", () => {
     );
   });
 });
+
+function interpret(
+  name: keyof typeof CLIENTS,
+  outputs: string[],
+  context: { runningRelease: string },
+): NonNullable<ReturnType<(typeof CLIENTS)[typeof name]["interpret"]>> {
+  const view = CLIENTS[name].interpret(outputs, context);
+  assert.ok(view);
+  return view;
+}
+
+/** A client runner's state after one run with this outcome. */
+function clientSource(outcome: LastRun["outcome"]): ClientStateSource {
+  const runs = new Map(RUN_RESULTS.map((r) => [r, 0]));
+  runs.set(outcome.ok ? "success" : outcome.reason, 1);
+  return {
+    state: () => ({
+      binary: "/fake",
+      intervalSeconds: 300,
+      runs,
+      last: { finishedAtMs: Date.now(), durationSeconds: 0.01, outcome },
+    }),
+  };
+}

@@ -1,0 +1,38 @@
+// What the exporter knows about one vendor client: where it is usually
+// installed, which commands to run, which failure texts mean what, and how
+// its output becomes a ClientView.
+import type { ClientName } from "./names.js";
+import type { ClientView } from "./view.js";
+
+/** Why a client run failed; each is a label value of livepatch_client_error. */
+export const CLIENT_ERROR_REASONS = [
+  "not_found",
+  "permission_denied",
+  "daemon_unreachable",
+  "not_enabled",
+  "exec_failed",
+  "exit_status",
+  "timeout",
+  "output_too_large",
+  "unparseable",
+] as const;
+export type ClientErrorReason = (typeof CLIENT_ERROR_REASONS)[number];
+
+export interface InterpretContext {
+  /** The running kernel's release (uname -r): the kernel the client's commands see. */
+  readonly runningRelease: string;
+}
+
+export interface ClientDefinition {
+  readonly name: ClientName;
+  /** The vendor's product, for logs and the check report. */
+  readonly title: string;
+  /** Absolute paths tried in order when no --collector.<name>.path is given. */
+  readonly usualPaths: readonly string[];
+  /** Argument lists to run with the binary, in order; every one must succeed. */
+  readonly commands: readonly (readonly string[])[];
+  /** Vendor failure texts, checked before the generic ones. */
+  readonly failureTexts: readonly (readonly [RegExp, ClientErrorReason])[];
+  /** The commands' standard outputs (one per command) as a view; undefined when unparseable. */
+  interpret(outputs: readonly string[], context: InterpretContext): ClientView | undefined;
+}

@@ -1,0 +1,194 @@
+// Runs one vendor client in the background, off the scrape path: now, then
+// every interval, at most one run in flight, each run bounded by a deadline
+// and an output cap. A scrape only reads the last result.
+//
+// Timers are unref'd (a runner never keeps the process alive: `check` exits
+// when its report is written) and stop() clears them and kills a run in
+// flight.
+import type { Logger } from "../log.js";
+import { classifyOutcome, failureText, type ClientFailure } from "./classify.js";
+import {
+  CLIENT_ERROR_REASONS,
+  type ClientDefinition,
+  type ClientErrorReason,
+  type InterpretContext,
+} from "./definition.js";
+import { runCommand, type RunCommandOptions } from "./exec.js";
+import type { ClientView } from "./view.js";
+
+export type RunResult = "success" | ClientErrorReason;
+export const RUN_RESULTS: readonly RunResult[] = ["success", ...CLIENT_ERROR_REASONS];
+
+export type RunOutcome = { readonly ok: true; readonly view: ClientView } | ({ readonly ok: false } & ClientFailure);
+
+export interface LastRun {
+  readonly finishedAtMs: number;
+  readonly durationSeconds: number;
+  readonly outcome: RunOutcome;
+}
+
+/** What a scrape reads: the last finished run and how every run so far went. */
+export interface ClientRunnerState {
+  readonly binary: string;
+  readonly intervalSeconds: number;
+  /** Runs since start by result, every result present (0 when none). */
+  readonly runs: ReadonlyMap<RunResult, number>;
+  /** undefined until the first run finishes. */
+  readonly last: LastRun | undefined;
+}
+
+export interface ClientStateSource {
+  state(): ClientRunnerState;
+}
+
+export interface ClientRunnerOptions {
+  readonly definition: ClientDefinition;
+  readonly binary: string;
+  readonly intervalMs: number;
+  /** Deadline of one run, all its commands together. */
+  readonly timeoutMs: number;
+  readonly maxOutputBytes: number;
+  readonly context: InterpretContext;
+  readonly log: Logger;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly now?: () => number;
+  /** Observes each command's pid (tests). */
+  readonly onSpawn?: (pid: number) => void;
+}
+
+export class ClientRunner implements ClientStateSource {
+  private last: LastRun | undefined;
+  private readonly runs = new Map<RunResult, number>(RUN_RESULTS.map((r) => [r, 0]));
+  private inFlight: Promise<LastRun | undefined> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private readonly abort = new AbortController();
+  private readonly log: Logger;
+
+  constructor(private readonly options: ClientRunnerOptions) {
+    this.log = options.log.child({ client: options.definition.name });
+  }
+
+  get binary(): string {
+    return this.options.binary;
+  }
+
+  state(): ClientRunnerState {
+    return {
+      binary: this.options.binary,
+      intervalSeconds: this.options.intervalMs / 1000,
+      runs: new Map(this.runs),
+      last: this.last,
+    };
+  }
+
+  /** Runs now, then every interval after each run ends. */
+  start(): void {
+    if (this.stopped || this.timer !== undefined || this.inFlight !== undefined) return;
+    const tick = (): void => {
+      this.timer = undefined;
+      void this.runOnce()
+        .catch((error: unknown) => {
+          this.log.error({ err: error instanceof Error ? error.message : String(error) }, "client run crashed");
+        })
+        .finally(() => {
+          if (this.stopped) return;
+          this.timer = setTimeout(tick, this.options.intervalMs);
+          this.timer.unref();
+        });
+    };
+    tick();
+  }
+
+  /** One run, or the one already in flight. Resolves to undefined when stopped before it finished. */
+  runOnce(): Promise<LastRun | undefined> {
+    if (this.stopped) return Promise.resolve(this.last);
+    this.inFlight ??= this.run().finally(() => {
+      this.inFlight = undefined;
+    });
+    return this.inFlight;
+  }
+
+  /** Clears the timer and kills the run in flight, if any. */
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.abort.abort();
+  }
+
+  private async run(): Promise<LastRun | undefined> {
+    const now = this.options.now ?? Date.now;
+    const started = process.hrtime.bigint();
+    const deadline = Date.now() + this.options.timeoutMs;
+    const { definition } = this.options;
+    const outputs: string[] = [];
+    let outcome: RunOutcome | undefined;
+    for (const args of definition.commands) {
+      const command: RunCommandOptions = {
+        timeoutMs: Math.max(1, deadline - Date.now()),
+        maxOutputBytes: this.options.maxOutputBytes,
+        signal: this.abort.signal,
+        ...(this.options.env === undefined ? {} : { env: this.options.env }),
+        ...(this.options.onSpawn === undefined ? {} : { onSpawn: this.options.onSpawn }),
+      };
+      const result = await runCommand([this.options.binary, ...args], command);
+      if (result.kind === "aborted") return undefined;
+      const failure = classifyOutcome(definition, result);
+      if (failure !== undefined) {
+        outcome = { ok: false, ...failure, message: `${[definition.name, ...args].join(" ")}: ${failure.message}` };
+        break;
+      }
+      if (result.kind === "exited") outputs.push(result.stdout);
+    }
+    if (outcome === undefined) {
+      const view = this.interpret(outputs);
+      if (view !== undefined) outcome = { ok: true, view };
+      else {
+        // Exit status 0 with a failure text instead of a status ("Machine is not enabled").
+        const text = outputs.join("\n");
+        outcome = {
+          ok: false,
+          reason: failureText(definition, text) ?? "unparseable",
+          message: `${definition.name}: output not understood: ${JSON.stringify(text.trim().slice(0, 120))}`,
+        };
+      }
+    }
+    const last: LastRun = {
+      finishedAtMs: now(),
+      durationSeconds: Number(process.hrtime.bigint() - started) / 1e9,
+      outcome,
+    };
+    this.record(last);
+    return last;
+  }
+
+  /** A parser that throws on some odd output is a bug, but that output is still just "not understood". */
+  private interpret(outputs: readonly string[]): ClientView | undefined {
+    try {
+      return this.options.definition.interpret(outputs, this.options.context);
+    } catch (error) {
+      this.log.error({ err: error instanceof Error ? error.message : String(error) }, "client output parser failed");
+      return undefined;
+    }
+  }
+
+  /** Keeps the result and logs changes once: a failure when it starts or changes reason, a recovery. */
+  private record(run: LastRun): void {
+    const previous = this.last?.outcome;
+    this.last = run;
+    const result: RunResult = run.outcome.ok ? "success" : run.outcome.reason;
+    this.runs.set(result, (this.runs.get(result) ?? 0) + 1);
+    const fields = { binary: this.options.binary, durationSeconds: Number(run.durationSeconds.toFixed(3)) };
+    if (!run.outcome.ok) {
+      const repeated = previous !== undefined && !previous.ok && previous.reason === run.outcome.reason;
+      const entry = { ...fields, reason: run.outcome.reason, err: run.outcome.message };
+      if (repeated) this.log.debug(entry, "client run failed again");
+      else this.log.warn(entry, "client run failed");
+    } else if (previous?.ok !== true) {
+      this.log.info(fields, previous === undefined ? "client run succeeded" : "client run succeeded again");
+    } else {
+      this.log.debug(fields, "client run succeeded");
+    }
+  }
+}

@@ -1,0 +1,225 @@
+// `canonical-livepatch status` output: the JSON format (`--format json`, what
+// the exporter runs) and the human format (older clients, or when --format is
+// ignored). Every field is optional: formats drift between client versions.
+// Pure: text in, facts out; undefined when the text is neither format.
+import { cveIds, fixName, keyValue, lines, stateWord, stripDecoration } from "./text.js";
+
+/** Livepatch.State values documented for client 10.x. */
+export const CANONICAL_LIVEPATCH_STATES = [
+  "applied",
+  "apply-failed",
+  "unapplied",
+  "needs-check",
+  "nothing-to-apply",
+  "unknown",
+  "check-failed",
+  "applied-with-bug",
+  "kernel-upgrade-required",
+] as const;
+
+/** Supported values documented for client 10.x. */
+export const CANONICAL_SUPPORT_STATES = [
+  "supported",
+  "kernel-upgrade-required",
+  "kernel-end-of-life",
+  "unsupported",
+  "unknown",
+] as const;
+
+export interface CanonicalFix {
+  /** As printed (lower-case cve-YYYY-NNNN in JSON), normalised by fixName: CVE-YYYY-NNNN. */
+  readonly name: string;
+  /** Per-fix Patched; undefined when the client did not say (old text lists). */
+  readonly patched: boolean | undefined;
+}
+
+export interface CanonicalKernel {
+  readonly kernel: string | undefined;
+  readonly running: boolean | undefined;
+  /** Livepatch.State, lower-cased. */
+  readonly state: string | undefined;
+  /** Livepatch.CheckState, lower-cased (checked, needs-check, check-failed). */
+  readonly checkState: string | undefined;
+  /** Livepatch.Version, the patch version. */
+  readonly version: string | undefined;
+  readonly fixes: readonly CanonicalFix[] | undefined;
+  /** Supported, lower-cased. */
+  readonly supported: string | undefined;
+  /** UpgradeRequiredDate as printed (YYYY-MM-DD in JSON). */
+  readonly upgradeRequiredDate: string | undefined;
+}
+
+export interface CanonicalStatus {
+  readonly format: "json" | "text";
+  readonly clientVersion: string | undefined;
+  readonly tier: string | undefined;
+  readonly kernels: readonly CanonicalKernel[];
+  /** The running kernel's entry: the one with Running true, or the only entry when no entry says. */
+  readonly running: CanonicalKernel | undefined;
+}
+
+export function parseCanonicalStatus(text: string): CanonicalStatus | undefined {
+  const trimmed = text.trim();
+  if (trimmed === "") return undefined;
+  return trimmed.startsWith("{") ? parseJson(trimmed) : parseText(text);
+}
+
+// --- JSON ---------------------------------------------------------------
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type JsonObject = Readonly<Record<string, Json>>;
+
+const isObject = (value: Json | undefined): value is JsonObject =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** Key lookup that ignores case and punctuation: "UpgradeRequiredDate" = "upgrade-required-date". */
+function field(object: JsonObject, ...names: string[]): Json | undefined {
+  const wanted = new Set(names.map(normalKey));
+  for (const [key, value] of Object.entries(object)) if (wanted.has(normalKey(key))) return value;
+  return undefined;
+}
+
+const normalKey = (key: string): string => key.toLowerCase().replace(/[^a-z0-9]/g, "");
+
+function text(value: Json | undefined): string | undefined {
+  if (typeof value === "string") return value.trim() === "" ? undefined : value.trim();
+  if (typeof value === "number") return String(value);
+  return undefined;
+}
+
+const word = (value: Json | undefined): string | undefined => {
+  const t = text(value);
+  return t === undefined ? undefined : stateWord(t);
+};
+
+const flag = (value: Json | undefined): boolean | undefined => (typeof value === "boolean" ? value : undefined);
+
+function parseJson(source: string): CanonicalStatus | undefined {
+  let root: Json;
+  try {
+    root = JSON.parse(source) as Json;
+  } catch {
+    return undefined;
+  }
+  if (!isObject(root)) return undefined;
+  const status = field(root, "Status");
+  const entries = Array.isArray(status) ? status.filter(isObject) : [];
+  const kernels = entries.map(jsonKernel);
+  return {
+    format: "json",
+    clientVersion: text(field(root, "Client-Version")),
+    tier: text(field(root, "tier")),
+    kernels,
+    running: runningKernel(kernels),
+  };
+}
+
+function jsonKernel(entry: JsonObject): CanonicalKernel {
+  const livepatch = field(entry, "Livepatch");
+  const lp: JsonObject = isObject(livepatch) ? livepatch : {};
+  return {
+    kernel: text(field(entry, "Kernel")),
+    running: flag(field(entry, "Running")),
+    state: word(field(lp, "State", "PatchState")),
+    checkState: word(field(lp, "CheckState")),
+    version: text(field(lp, "Version")),
+    fixes: jsonFixes(field(lp, "Fixes")),
+    supported: word(field(entry, "Supported")),
+    upgradeRequiredDate: text(field(entry, "UpgradeRequiredDate")),
+  };
+}
+
+function jsonFixes(value: Json | undefined): CanonicalFix[] | undefined {
+  if (Array.isArray(value)) {
+    const fixes: CanonicalFix[] = [];
+    for (const item of value) {
+      if (!isObject(item)) continue;
+      const name = text(field(item, "Name"));
+      if (name !== undefined) fixes.push({ name: fixName(name), patched: flag(field(item, "Patched")) });
+    }
+    return fixes;
+  }
+  // Older clients print the fixes as a text block of "* cve-..." lines.
+  if (typeof value === "string") return cveIds(value).map((name) => ({ name, patched: undefined }));
+  return undefined;
+}
+
+function runningKernel(kernels: readonly CanonicalKernel[]): CanonicalKernel | undefined {
+  const flagged = kernels.find((k) => k.running === true);
+  if (flagged !== undefined) return flagged;
+  const [only] = kernels;
+  return kernels.length === 1 && only?.running === undefined ? only : undefined;
+}
+
+// --- human text ---------------------------------------------------------
+
+/** Known "patch state" messages (client 10.x/11.x) and the Livepatch.State each stands for. */
+const PATCH_STATE_TEXTS: readonly [RegExp, string][] = [
+  [/all applicable livepatch modules inserted/i, "applied"],
+  [/installed, but the module is not yet applied/i, "unapplied"],
+  [/patching the kernel/i, "unapplied"],
+  [/no livepatches needed/i, "nothing-to-apply"],
+  [/kernel bug detected/i, "applied-with-bug"],
+  [/caused a crash/i, "apply-failed"],
+  [/no longer available/i, "kernel-upgrade-required"],
+];
+
+/** Known "kernel state" messages and the Supported value each stands for; order matters. */
+const KERNEL_STATE_TEXTS: readonly [RegExp, string][] = [
+  [/coverage has ended/i, "kernel-upgrade-required"],
+  [/no longer covered/i, "kernel-end-of-life"],
+  [/not covered/i, "unsupported"],
+  [/unable to determine/i, "unknown"],
+  [/is covered/i, "supported"],
+];
+
+const TEXT_KEYS = new Set(["kernel", "server check-in", "kernel state", "patch state", "patch version", "last check"]);
+
+function parseText(source: string): CanonicalStatus | undefined {
+  const values = new Map<string, string>();
+  const fixes: CanonicalFix[] = [];
+  for (const line of lines(source)) {
+    const bullet = /^\s*[*-]\s*(cve-\d{4}-\d{4,})\b/i.exec(line);
+    if (bullet?.[1] !== undefined) {
+      fixes.push({ name: fixName(bullet[1]), patched: undefined });
+      continue;
+    }
+    const pair = keyValue(line);
+    if (pair !== undefined && !values.has(pair[0])) values.set(pair[0], pair[1]);
+  }
+  if (![...values.keys()].some((key) => TEXT_KEYS.has(key))) return undefined;
+
+  const kernelState = values.get("kernel state");
+  const patchState = values.get("patch state");
+  const checkIn = values.get("server check-in");
+  const kernel: CanonicalKernel = {
+    kernel: values.get("kernel"),
+    running: true, // the human format describes the running kernel only
+    state: patchState === undefined ? undefined : (lookup(PATCH_STATE_TEXTS, patchState) ?? "unknown"),
+    checkState:
+      checkIn === undefined
+        ? undefined
+        : /succeeded/i.test(checkIn)
+          ? "checked"
+          : /fail/i.test(checkIn)
+            ? "check-failed"
+            : stateWord(stripDecoration(checkIn)),
+    version: values.get("patch version"),
+    fixes: fixes.length > 0 ? fixes : undefined,
+    supported: kernelState === undefined ? undefined : (lookup(KERNEL_STATE_TEXTS, kernelState) ?? "unknown"),
+    upgradeRequiredDate:
+      kernelState === undefined ? undefined : /\buntil\s+(\d{4}-\d{2}-\d{2})/i.exec(kernelState)?.[1],
+  };
+  return {
+    format: "text",
+    clientVersion: values.get("client version"),
+    tier: values.get("tier")?.split(/\s+/)[0],
+    kernels: [kernel],
+    running: kernel,
+  };
+}
+
+function lookup(table: readonly [RegExp, string][], message: string): string | undefined {
+  const plain = stripDecoration(message);
+  return table.find(([pattern]) => pattern.test(plain))?.[1];
+}

@@ -1,0 +1,96 @@
+// `kpatch list` (kpatch 0.9.x): loaded patch modules with their state,
+// installed patch modules with their kernel, the processes stalling a
+// transition and, on kernels with stack_order (6.14+), the patched functions.
+// No machine-readable format and no CVE data. Pure; undefined when neither
+// module section is present.
+import { lines } from "./text.js";
+
+/** States kpatch derives from sysfs enabled and transition ("enabling..." is "enabling"). */
+export const KPATCH_MODULE_STATES = ["enabled", "disabled", "enabling", "disabling"] as const;
+
+export interface KpatchLoadedModule {
+  readonly name: string;
+  /** Lower-cased, trailing dots dropped: enabled, disabled, enabling, disabling, or what a newer kpatch prints. */
+  readonly state: string;
+}
+
+export interface KpatchInstalledModule {
+  readonly name: string;
+  /** The kernel release it was built for, when printed. */
+  readonly kernel: string | undefined;
+}
+
+export interface KpatchList {
+  readonly loaded: readonly KpatchLoadedModule[];
+  readonly installed: readonly KpatchInstalledModule[];
+  /** Processes listed under "Stalled processes:" (0 without that section). */
+  readonly stalledProcesses: number;
+  /** Rows of "Currently livepatched functions:"; undefined when the kernel has no such table. */
+  readonly functions: number | undefined;
+  /** Of those, rows marked "(transition)". */
+  readonly functionsInTransition: number;
+}
+
+type Section = "loaded" | "installed" | "stalled" | "functions" | "other";
+
+const HEADERS: readonly [RegExp, Section][] = [
+  [/^loaded patch modules:$/i, "loaded"],
+  [/^installed patch modules:$/i, "installed"],
+  [/^stalled processes:$/i, "stalled"],
+  [/^currently livepatched functions:$/i, "functions"],
+];
+
+export function parseKpatchList(text: string): KpatchList | undefined {
+  const loaded: KpatchLoadedModule[] = [];
+  const installed: KpatchInstalledModule[] = [];
+  let section: Section | undefined;
+  let seenModuleSection = false;
+  let stalled = 0;
+  let functions: number | undefined;
+  let inTransition = 0;
+  for (const raw of lines(text)) {
+    const line = raw.trimEnd();
+    if (line === "") continue;
+    const header = HEADERS.find(([pattern]) => pattern.test(line.trim()));
+    if (header !== undefined) {
+      section = header[1];
+      if (section === "loaded" || section === "installed") seenModuleSection = true;
+      if (section === "functions") functions ??= 0;
+      continue;
+    }
+    // An unknown "Something:" header at column 0 starts a section we skip.
+    if (/^[A-Z][^:[\]()]*:$/.test(line)) {
+      section = "other";
+      continue;
+    }
+    switch (section) {
+      case "loaded": {
+        const match = /^(\S+)\s+\[([^\]]+)\]/.exec(line);
+        if (match?.[1] !== undefined && match[2] !== undefined) {
+          loaded.push({ name: match[1], state: match[2].replace(/\.+$/, "").trim().toLowerCase() });
+        }
+        break;
+      }
+      case "installed": {
+        const match = /^(\S+)(?:\s+\(([^)]*)\))?$/.exec(line);
+        if (match?.[1] !== undefined)
+          installed.push({ name: match[1], kernel: match[2]?.trim() === "" ? undefined : match[2]?.trim() });
+        break;
+      }
+      case "stalled":
+        if (/^\s*\d+\s+\S/.test(line)) stalled += 1;
+        break;
+      case "functions":
+        if (/^\s*Module\s+Object\b/i.test(line)) break;
+        if (line.trim().split(/\s+/).length >= 3) {
+          functions = (functions ?? 0) + 1;
+          if (line.endsWith("(transition)")) inTransition += 1;
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  if (!seenModuleSection) return undefined;
+  return { loaded, installed, stalledProcesses: stalled, functions, functionsInTransition: inTransition };
+}
