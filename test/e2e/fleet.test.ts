@@ -1,4 +1,4 @@
-// The whole chain: ten exporters over different hosts' trees (and one dead
+// The whole chain: twelve exporters over different hosts' trees (and one dead
 // target), scraped by a real Prometheus that evaluates the project's rules.
 // Asserts through Prometheus' HTTP API which values each host reports and
 // exactly which alerts are pending or firing where.
@@ -27,8 +27,10 @@ function describeAlert(alert: ActiveAlert): string {
 }
 
 const EXPECTED_ALERTS = [
+  "firing LivepatchClientFailing warning @client-broken client=canonical_livepatch",
   "firing LivepatchCollectorFailing warning @sysfs-vanishes collector=livepatch",
   "firing LivepatchCollectorFailing warning @sysfs-vanishes collector=transition",
+  "firing LivepatchCoverageEnding warning @livepatch-covered client=canonical_livepatch",
   "firing LivepatchExporterDown warning @dead",
   "firing LivepatchModuleWithoutPatch warning @orphan-module module=lp_old,state=live",
   "firing LivepatchNewKernelTaint warning @tainted bit=7,flag=D,name=DIE",
@@ -39,6 +41,7 @@ const EXPECTED_ALERTS = [
   "firing LivepatchRebootRequired warning @reboot-required reason=reboot_required_file",
   "firing LivepatchTransitionNotCompleting warning @stuck direction=patching,patch=lp_busy",
   "pending LivepatchKernelVersionDrift warning @debian 12",
+  "pending LivepatchRebootDeferred info @livepatch-covered client=canonical_livepatch",
   "pending LivepatchTransitionNotCompleting critical @stuck direction=patching,patch=lp_busy",
 ].sort();
 
@@ -75,6 +78,8 @@ describe("a simulated fleet scraped by a real Prometheus", () => {
       "sysfs-vanishes": "1",
       "ubuntu-1804": "1",
       "orphan-module": "1",
+      "livepatch-covered": "1",
+      "client-broken": "1",
       dead: "0",
     });
   });
@@ -118,7 +123,7 @@ describe("a simulated fleet scraped by a real Prometheus", () => {
     const drift = all.find((a) => a.labels["alertname"] === "LivepatchKernelVersionDrift");
     assert.equal(
       drift?.annotations["description"],
-      "2 different kernel releases have been running on debian 12 hosts for more than 3 days: 6.1.0-55-amd64 on 1 host(s), 6.1.0-56-amd64 on 8 host(s).",
+      "2 different kernel releases have been running on debian 12 hosts for more than 3 days: 6.1.0-55-amd64 on 1 host(s), 6.1.0-56-amd64 on 10 host(s).",
     );
   });
 
@@ -135,6 +140,8 @@ describe("a simulated fleet scraped by a real Prometheus", () => {
       "older-kernel": "1",
       "ubuntu-1804": "1",
       "orphan-module": "1",
+      "livepatch-covered": "1",
+      "client-broken": "1",
     });
     assert.deepEqual(await values("livepatch_transition_blocking_threads"), { stuck: "1" });
     assert.deepEqual(await values("livepatch_patches"), {
@@ -147,6 +154,8 @@ describe("a simulated fleet scraped by a real Prometheus", () => {
       "older-kernel": "1",
       "ubuntu-1804": "2",
       "orphan-module": "0",
+      "livepatch-covered": "1",
+      "client-broken": "0",
     });
     assert.deepEqual(await values('livepatch_kernel_tainted{instance=~"clean|tainted|patched|ubuntu-1804"}'), {
       clean: "0",
@@ -157,7 +166,11 @@ describe("a simulated fleet scraped by a real Prometheus", () => {
     assert.deepEqual(await values("max by (instance) (livepatch_reboot_required) > 0"), {
       "reboot-required": "1",
       "older-kernel": "1",
+      "livepatch-covered": "1",
     });
+    assert.deepEqual(await values("livepatch_reboot_can_wait"), { "livepatch-covered": "1" });
+    assert.deepEqual(await values("livepatch_client_up"), { "livepatch-covered": "1", "client-broken": "0" });
+    assert.deepEqual(await values("livepatch_client_error == 1"), { "client-broken": "1" });
     assert.deepEqual(await values('livepatch_scrape_collector_success{collector="livepatch"} == 0'), {
       "sysfs-vanishes": "0",
     });
@@ -167,13 +180,15 @@ describe("a simulated fleet scraped by a real Prometheus", () => {
     const value = async (expr: string): Promise<string | undefined> =>
       (await query(active().prometheus, expr))[0]?.value[1];
     await waitFor(async () => (await value("job:livepatch_hosts_not_ready:count")) === "1", 20_000, "recording rules");
-    assert.equal(await value("job:livepatch_hosts:count"), "10");
-    // Applied: patched, modules-disabled, reboot-required, older-kernel, ubuntu-1804 (stuck is still patching).
-    assert.equal(await value("job:livepatch_hosts_live_patched:count"), "5");
+    assert.equal(await value("job:livepatch_hosts:count"), "12");
+    // Applied: patched, modules-disabled, reboot-required, older-kernel, ubuntu-1804, livepatch-covered
+    // (stuck is still patching).
+    assert.equal(await value("job:livepatch_hosts_live_patched:count"), "6");
     assert.equal(await value("job:livepatch_hosts_in_transition:count"), "1");
     assert.equal(await value("job:livepatch_hosts_reboot_must:count"), "2");
+    assert.equal(await value("job:livepatch_hosts_reboot_can_wait:count"), "1");
     assert.equal(await value('id_version_id:livepatch_kernel_releases:count{id="debian"}'), "2");
-    // K on every host that ever loaded a patch module: 8 (taint is read from /proc, so sysfs-vanishes counts).
-    assert.equal(await value('job_flag:livepatch_kernel_taint_flag:sum{flag="K"}'), "8");
+    // K on every host that ever loaded a patch module: 9 (taint is read from /proc, so sysfs-vanishes counts).
+    assert.equal(await value('job_flag:livepatch_kernel_taint_flag:sum{flag="K"}'), "9");
   });
 });

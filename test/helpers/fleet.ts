@@ -5,13 +5,33 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse, stringify } from "yaml";
-import { handmadeTree, pathFlags, realKernelTree } from "./fixtures.js";
+import { CANONICAL_JSON } from "../fixtures/client-outputs.js";
+import { HANDMADE } from "../fixtures/handmade.js";
+import { fakeClient } from "./fake-client.js";
+import { buildTree, handmadeTree, pathFlags, realKernelTree } from "./fixtures.js";
 import { freePort, startPrometheus, targets, waitFor, type RunningPrometheus } from "./prometheus.js";
 import { startExporter, type RunningExporter } from "./server.js";
 
 const RULES_DIR = fileURLToPath(new URL("../../deploy/prometheus/rules/", import.meta.url));
 
-/** The hosts of the fleet, by the instance label Prometheus gives them. */
+const DAY = 86_400_000;
+
+/** Canonical Livepatch: the running kernel supported, patches applied, coverage ending in 10 days. */
+function canonicalCovered(): string[] {
+  const coverageEnd = new Date(Date.now() + 10 * DAY).toISOString().slice(0, 10);
+  const fake = fakeClient("canonical-livepatch", {
+    "status --format json": { stdout: CANONICAL_JSON.replace('"2025-03-07"', `"${coverageEnd}"`) },
+  });
+  return [`--collector.canonical_livepatch.path=${fake.path}`];
+}
+
+/** Canonical Livepatch on a machine that was never attached. */
+function canonicalNotEnabled(): string[] {
+  const fake = fakeClient("canonical-livepatch", { "*": { stdout: "Machine is not enabled\n", exit: 1 } });
+  return [`--collector.canonical_livepatch.path=${fake.path}`];
+}
+
+/** The hosts of the fleet, by the instance label Prometheus gives them: their tree and extra flags. */
 export const FLEET_HOSTS = {
   clean: () => realKernelTree("clean"),
   patched: () => realKernelTree("basic-enabled"),
@@ -25,13 +45,23 @@ export const FLEET_HOSTS = {
   "sysfs-vanishes": () => realKernelTree("basic-enabled"),
   "ubuntu-1804": () => handmadeTree("kernel-4.15"),
   "orphan-module": () => handmadeTree("module-without-patch"),
+  // A reboot for the kernel only, which Canonical Livepatch covers: it can wait.
+  "livepatch-covered": () =>
+    buildTree({
+      ...HANDMADE["reboot-required"],
+      files: { ...HANDMADE["reboot-required"].files, "run/reboot-required.pkgs": "linux-image-6.1.0-57-amd64\n" },
+    }),
+  "client-broken": () => realKernelTree("clean"),
 } as const;
+
+const HOST_FLAGS: Partial<Record<keyof typeof FLEET_HOSTS, () => string[]>> = {
+  "livepatch-covered": canonicalCovered,
+  "client-broken": canonicalNotEnabled,
+};
 export type FleetHost = keyof typeof FLEET_HOSTS;
 
 /** A target nothing listens on. */
 export const DEAD_HOST = "dead";
-
-const DAY = 86_400_000;
 
 export interface Fleet {
   readonly prometheus: RunningPrometheus;
@@ -52,7 +82,7 @@ export async function startFleet(): Promise<Fleet> {
       const root = build();
       settleTimes(root, host);
       roots.set(host, root);
-      exporters.set(host, await startExporter(pathFlags(root)));
+      exporters.set(host, await startExporter([...pathFlags(root), ...(HOST_FLAGS[host]?.() ?? [])]));
     }
     const deadPort = await freePort();
     const staticConfigs = [
@@ -114,7 +144,8 @@ function durationSeconds(text: string): number {
 /**
  * File times decide reboot ages: make them independent of when the test runs.
  * Everything under lib/modules and run is "now", except on the reboot-required
- * host, where the sentinel and the newer kernel appeared four days ago.
+ * and livepatch-covered
+ * hosts, where the sentinel and the newer kernel appeared four days ago.
  */
 function settleTimes(root: string, host: FleetHost): void {
   const now = new Date();
@@ -124,7 +155,7 @@ function settleTimes(root: string, host: FleetHost): void {
     for (const entry of fs.readdirSync(full)) fs.utimesSync(path.join(full, entry), now, now);
     fs.utimesSync(full, now, now);
   }
-  if (host === "reboot-required") {
+  if (host === "reboot-required" || host === "livepatch-covered") {
     const fourDaysAgo = new Date(Date.now() - 4 * DAY);
     for (const file of ["run/reboot-required", "lib/modules/6.1.0-57-amd64"]) {
       fs.utimesSync(path.join(root, file), fourDaysAgo, fourDaysAgo);
