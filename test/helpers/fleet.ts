@@ -25,8 +25,15 @@ export const FLEET_HOSTS = {
   "sysfs-vanishes": () => realKernelTree("basic-enabled"),
   "ubuntu-1804": () => handmadeTree("kernel-4.15"),
   "orphan-module": () => handmadeTree("module-without-patch"),
+  // 6.14: replace and stack_order, a cumulative patch over an older one.
+  "ubuntu-2404": () => handmadeTree("kernel-6.14"),
 } as const;
 export type FleetHost = keyof typeof FLEET_HOSTS;
+
+/** Flags beyond the paths, per host: the stuck host also names its blocking threads. */
+const EXTRA_FLAGS: Partial<Record<FleetHost, readonly string[]>> = {
+  stuck: ["--collector.transition.blocking-threads"],
+};
 
 /** A target nothing listens on. */
 export const DEAD_HOST = "dead";
@@ -52,7 +59,7 @@ export async function startFleet(): Promise<Fleet> {
       const root = build();
       settleTimes(root, host);
       roots.set(host, root);
-      exporters.set(host, await startExporter(pathFlags(root)));
+      exporters.set(host, await startExporter([...pathFlags(root), ...(EXTRA_FLAGS[host] ?? [])]));
     }
     const deadPort = await freePort();
     const staticConfigs = [
