@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { describeOutcome, runDashboardQueries, type QueryOutcome } from "../helpers/dashboard-queries.js";
-import { loadDashboard, panelsOf } from "../helpers/dashboards.js";
+import { loadDashboard, panelsOf, substituteVariables } from "../helpers/dashboards.js";
 import { startFleet, type Fleet } from "../helpers/fleet.js";
 import { alerts, labelValues, query, waitFor, type ActiveAlert } from "../helpers/prometheus.js";
 
@@ -251,7 +251,8 @@ describe("a simulated fleet scraped by a real Prometheus", () => {
     const fleetDashboard = loadDashboard("fleet.json");
     const table = panelsOf(fleetDashboard).find((p) => p.panel.title === "Hosts with problems")?.panel;
     const expr = (table?.targets?.[0] as { expr?: string } | undefined)?.expr ?? "";
-    const rows = await query(active().prometheus, expr.replaceAll("$job", ".+").replaceAll("$instance", ".+"));
+    const all = substituteVariables(expr, { interval: "15s", rateInterval: "1m", range: "5m" });
+    const rows = await query(active().prometheus, all);
     const problems = rows.map((r) => `${r.metric["instance"] ?? "?"}: ${r.metric["problem"] ?? "?"}`).sort();
     assert.deepEqual(problems, [
       "dead: exporter down",
