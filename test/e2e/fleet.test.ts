@@ -1,4 +1,4 @@
-// The whole chain: twelve exporters over different hosts' trees (and one dead
+// The whole chain: fourteen exporters over different hosts' trees (and one dead
 // target), scraped by a real Prometheus that evaluates the project's rules.
 // Asserts through Prometheus' HTTP API which values each host reports and
 // exactly which alerts are pending or firing where.
@@ -6,8 +6,10 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { describeOutcome, runDashboardQueries, type QueryOutcome } from "../helpers/dashboard-queries.js";
+import { loadDashboard, panelsOf, substituteVariables } from "../helpers/dashboards.js";
 import { startFleet, type Fleet } from "../helpers/fleet.js";
-import { alerts, query, waitFor, type ActiveAlert } from "../helpers/prometheus.js";
+import { alerts, labelValues, query, waitFor, type ActiveAlert } from "../helpers/prometheus.js";
 
 /** An alert as asserted: name, state and the labels that identify it. */
 function describeAlert(alert: ActiveAlert): string {
@@ -80,6 +82,8 @@ describe("a simulated fleet scraped by a real Prometheus", () => {
       "orphan-module": "1",
       "livepatch-covered": "1",
       "client-broken": "1",
+      kernelcare: "1",
+      "ubuntu-2404": "1",
       dead: "0",
     });
   });
@@ -123,7 +127,7 @@ describe("a simulated fleet scraped by a real Prometheus", () => {
     const drift = all.find((a) => a.labels["alertname"] === "LivepatchKernelVersionDrift");
     assert.equal(
       drift?.annotations["description"],
-      "2 different kernel releases have been running on debian 12 hosts for more than 3 days: 6.1.0-55-amd64 on 1 host(s), 6.1.0-56-amd64 on 10 host(s).",
+      "2 different kernel releases have been running on debian 12 hosts for more than 3 days: 6.1.0-55-amd64 on 1 host(s), 6.1.0-56-amd64 on 11 host(s).",
     );
   });
 
@@ -142,6 +146,8 @@ describe("a simulated fleet scraped by a real Prometheus", () => {
       "orphan-module": "1",
       "livepatch-covered": "1",
       "client-broken": "1",
+      kernelcare: "1",
+      "ubuntu-2404": "1",
     });
     assert.deepEqual(await values("livepatch_transition_blocking_threads"), { stuck: "1" });
     assert.deepEqual(await values("livepatch_patches"), {
@@ -156,6 +162,8 @@ describe("a simulated fleet scraped by a real Prometheus", () => {
       "orphan-module": "0",
       "livepatch-covered": "1",
       "client-broken": "0",
+      kernelcare: "0",
+      "ubuntu-2404": "2",
     });
     assert.deepEqual(await values('livepatch_kernel_tainted{instance=~"clean|tainted|patched|ubuntu-1804"}'), {
       clean: "0",
@@ -169,7 +177,12 @@ describe("a simulated fleet scraped by a real Prometheus", () => {
       "livepatch-covered": "1",
     });
     assert.deepEqual(await values("livepatch_reboot_can_wait"), { "livepatch-covered": "1" });
-    assert.deepEqual(await values("livepatch_client_up"), { "livepatch-covered": "1", "client-broken": "0" });
+    assert.deepEqual(await values("livepatch_client_up"), {
+      "livepatch-covered": "1",
+      "client-broken": "0",
+      kernelcare: "1",
+    });
+    assert.deepEqual(await values("livepatch_client_effective_kernel_info"), { kernelcare: "1" });
     assert.deepEqual(await values("livepatch_client_error == 1"), { "client-broken": "1" });
     assert.deepEqual(await values('livepatch_scrape_collector_success{collector="livepatch"} == 0'), {
       "sysfs-vanishes": "0",
@@ -180,15 +193,84 @@ describe("a simulated fleet scraped by a real Prometheus", () => {
     const value = async (expr: string): Promise<string | undefined> =>
       (await query(active().prometheus, expr))[0]?.value[1];
     await waitFor(async () => (await value("job:livepatch_hosts_not_ready:count")) === "1", 20_000, "recording rules");
-    assert.equal(await value("job:livepatch_hosts:count"), "12");
-    // Applied: patched, modules-disabled, reboot-required, older-kernel, ubuntu-1804, livepatch-covered
-    // (stuck is still patching).
-    assert.equal(await value("job:livepatch_hosts_live_patched:count"), "6");
+    assert.equal(await value("job:livepatch_hosts:count"), "14");
+    // Applied: patched, modules-disabled, reboot-required, older-kernel, ubuntu-1804, ubuntu-2404,
+    // livepatch-covered, and kernelcare by its vendor client (stuck is still patching).
+    assert.equal(await value("job:livepatch_hosts_live_patched:count"), "8");
     assert.equal(await value("job:livepatch_hosts_in_transition:count"), "1");
     assert.equal(await value("job:livepatch_hosts_reboot_must:count"), "2");
     assert.equal(await value("job:livepatch_hosts_reboot_can_wait:count"), "1");
     assert.equal(await value('id_version_id:livepatch_kernel_releases:count{id="debian"}'), "2");
-    // K on every host that ever loaded a patch module: 9 (taint is read from /proc, so sysfs-vanishes counts).
-    assert.equal(await value('job_flag:livepatch_kernel_taint_flag:sum{flag="K"}'), "9");
+    // K on every host that ever loaded a patch module: 10 (taint is read from /proc, so sysfs-vanishes counts).
+    assert.equal(await value('job_flag:livepatch_kernel_taint_flag:sum{flag="K"}'), "10");
+  });
+
+  it("every dashboard query is valid PromQL and every panel shows data for the fleet", async () => {
+    let outcomes: QueryOutcome[] = [];
+    const empty = (): string[] => outcomes.filter((o) => o.series === 0).map(describeOutcome);
+    try {
+      // Recording rules and rates need a few evaluations after the fleet starts.
+      await waitFor(
+        async () => {
+          outcomes = await runDashboardQueries(active().prometheus);
+          return empty().length === 0;
+        },
+        30_000,
+        "every panel to show data",
+      );
+    } catch {
+      // Show which ones are empty.
+    }
+    if (outcomes.length === 0) outcomes = await runDashboardQueries(active().prometheus); // shows the failing query
+    assert.ok(outcomes.length > 100, `only ${outcomes.length} queries ran`);
+    assert.deepEqual(empty(), []);
+
+    // Each label column a table shows is a label its queries' series carry.
+    for (const file of ["host.json", "fleet.json"]) {
+      const dashboard = loadDashboard(file);
+      for (const { panel } of panelsOf(dashboard).filter((p) => p.panel.type === "table")) {
+        const where = `${dashboard.uid ?? ""}/${panel.title ?? ""}`;
+        const labels = new Set(outcomes.filter((o) => o.where === where).flatMap((o) => o.labels));
+        const filter = panel.transformations?.find((t) => t.id === "filterFieldsByName");
+        const columns = (filter?.options as { include: { names: string[] } }).include.names;
+        for (const column of columns.filter((c) => !c.startsWith("Value"))) {
+          assert.ok(labels.has(column), `${where}: no query yields the ${column} column`);
+        }
+      }
+    }
+  });
+
+  it("the dashboards' job and instance variables list the fleet", async () => {
+    const prometheus = active().prometheus;
+    assert.deepEqual(await labelValues(prometheus, "job", "livepatch_exporter_build_info"), ["livepatch"]);
+    const instances = await labelValues(prometheus, "instance", 'up{job=~".+"}');
+    assert.equal(instances.length, active().exporters.size + 1);
+    assert.ok(instances.includes("dead"), "a dead exporter can still be selected");
+  });
+
+  it("the Fleet dashboard's hosts-with-problems table names each host's problems", async () => {
+    const fleetDashboard = loadDashboard("fleet.json");
+    const table = panelsOf(fleetDashboard).find((p) => p.panel.title === "Hosts with problems")?.panel;
+    const expr = (table?.targets?.[0] as { expr?: string } | undefined)?.expr ?? "";
+    const all = substituteVariables(expr, { interval: "15s", rateInterval: "1m", range: "5m" });
+    const rows = await query(active().prometheus, all);
+    const problems = rows.map((r) => `${r.metric["instance"] ?? "?"}: ${r.metric["problem"] ?? "?"}`).sort();
+    assert.deepEqual(problems, [
+      "client-broken: vendor client failing: canonical_livepatch",
+      "dead: exporter down",
+      "livepatch-covered: vendor coverage ends within 14 days: canonical_livepatch",
+      "modules-disabled: not ready: modules_not_disabled fails",
+      "older-kernel: reboot required: newer_kernel_installed",
+      "orphan-module: module without patch: lp_old",
+      "reboot-required: reboot required: newer_kernel_installed",
+      "reboot-required: reboot required: reboot_required_file",
+      "stuck: in transition: patching lp_busy",
+      "sysfs-vanishes: collector failing: livepatch",
+      "sysfs-vanishes: collector failing: transition",
+      "sysfs-vanishes: readiness unknown",
+      "tainted: kernel tainted: D DIE",
+      "tainted: kernel tainted: W WARN",
+      "ubuntu-1804: patch disabled: kpatch_old",
+    ]);
   });
 });

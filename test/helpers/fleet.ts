@@ -5,7 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse, stringify } from "yaml";
-import { CANONICAL_JSON } from "../fixtures/client-outputs.js";
+import { CANONICAL_JSON, KCARECTL_INFO, KCARECTL_PATCH_INFO } from "../fixtures/client-outputs.js";
 import { HANDMADE } from "../fixtures/handmade.js";
 import { fakeClient } from "./fake-client.js";
 import { buildTree, handmadeTree, pathFlags, realKernelTree } from "./fixtures.js";
@@ -31,6 +31,15 @@ function canonicalNotEnabled(): string[] {
   return [`--collector.canonical_livepatch.path=${fake.path}`];
 }
 
+/** TuxCare KernelCare, invisible in /sys/kernel/livepatch: patches applied, an effective kernel release. */
+function kernelcare(): string[] {
+  const fake = fakeClient("kcarectl", {
+    "--info": { stdout: KCARECTL_INFO },
+    "--patch-info": { stdout: KCARECTL_PATCH_INFO },
+  });
+  return [`--collector.kernelcare.path=${fake.path}`];
+}
+
 /** The hosts of the fleet, by the instance label Prometheus gives them: their tree and extra flags. */
 export const FLEET_HOSTS = {
   clean: () => realKernelTree("clean"),
@@ -52,13 +61,19 @@ export const FLEET_HOSTS = {
       files: { ...HANDMADE["reboot-required"].files, "run/reboot-required.pkgs": "linux-image-6.1.0-57-amd64\n" },
     }),
   "client-broken": () => realKernelTree("clean"),
+  kernelcare: () => realKernelTree("clean"),
+  // 6.14: replace and stack_order, a cumulative patch over an older one.
+  "ubuntu-2404": () => handmadeTree("kernel-6.14"),
 } as const;
+export type FleetHost = keyof typeof FLEET_HOSTS;
 
-const HOST_FLAGS: Partial<Record<keyof typeof FLEET_HOSTS, () => string[]>> = {
+/** Flags beyond the paths, per host: the stuck host names its blocking threads; two run a vendor client. */
+const HOST_FLAGS: Partial<Record<FleetHost, () => string[]>> = {
+  stuck: () => ["--collector.transition.blocking-threads"],
   "livepatch-covered": canonicalCovered,
   "client-broken": canonicalNotEnabled,
+  kernelcare,
 };
-export type FleetHost = keyof typeof FLEET_HOSTS;
 
 /** A target nothing listens on. */
 export const DEAD_HOST = "dead";

@@ -125,3 +125,42 @@ export async function targets(prometheus: RunningPrometheus): Promise<Target[]> 
   const body = (await response.json()) as { data: { activeTargets: Target[] } };
   return body.data.activeTargets;
 }
+
+export interface MatrixSample {
+  readonly metric: Record<string, string>;
+  readonly values: [number, string][];
+}
+
+/** A range query from `start` to `end` (seconds since the epoch) every `step` seconds. */
+export async function queryRange(
+  prometheus: RunningPrometheus,
+  expr: string,
+  range: { start: number; end: number; step: number },
+): Promise<MatrixSample[]> {
+  const params = new URLSearchParams({
+    query: expr,
+    start: String(range.start),
+    end: String(range.end),
+    step: String(range.step),
+  });
+  const response = await fetch(`${prometheus.url}/api/v1/query_range?${params.toString()}`);
+  const body = (await response.json()) as {
+    status: string;
+    error?: string;
+    data?: { resultType: string; result: MatrixSample[] };
+  };
+  if (body.status !== "success" || body.data === undefined)
+    throw new Error(`range query ${expr} failed: ${body.error ?? response.status}`);
+  if (body.data.resultType !== "matrix") throw new Error(`range query ${expr} returned a ${body.data.resultType}`);
+  return body.data.result;
+}
+
+/** The values of `label` on the series matching `selector` (what Grafana's label_values() lists). */
+export async function labelValues(prometheus: RunningPrometheus, label: string, selector: string): Promise<string[]> {
+  const params = new URLSearchParams({ "match[]": selector });
+  const response = await fetch(`${prometheus.url}/api/v1/label/${label}/values?${params.toString()}`);
+  const body = (await response.json()) as { status: string; error?: string; data?: string[] };
+  if (body.status !== "success" || body.data === undefined)
+    throw new Error(`label values of ${label} for ${selector} failed: ${body.error ?? response.status}`);
+  return body.data;
+}

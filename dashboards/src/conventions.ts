@@ -1,0 +1,83 @@
+// What both dashboards share: uids, the datasource reference, the template
+// variables, the label selector every query starts from, and the links between
+// the two dashboards. Changing a uid breaks users' bookmarks and the links.
+import type * as cog from "@grafana/grafana-foundation-sdk/cog";
+import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
+
+export const HOST_UID = "livepatch-host";
+export const FLEET_UID = "livepatch-fleet";
+export const TAGS = ["livepatch", "livepatch_exporter"];
+
+/** The data source of every panel, query and variable: the `datasource` variable, never a fixed uid. */
+export const DATASOURCE = { type: "prometheus", uid: "${datasource}" };
+
+/** Label matchers for the selected jobs and instances ("All" is `.+`). */
+export const SELECTOR = 'job=~"$job",instance=~"$instance"';
+
+/** `metric{job=~"$job",instance=~"$instance",extra}`. */
+export function sel(metric: string, extra?: string): string {
+  return `${metric}{${SELECTOR}${extra === undefined ? "" : `,${extra}`}}`;
+}
+
+/** `metric{job=~"$job"}`, for series recorded per job (no instance label). */
+export function byJob(metric: string, extra?: string): string {
+  return `${metric}{job=~"$job"${extra === undefined ? "" : `,${extra}`}}`;
+}
+
+/**
+ * The three variables of both dashboards: the Prometheus data source, then
+ * the jobs that run the exporter and their targets (every target, so a dead
+ * exporter can still be selected).
+ */
+export function variables(): cog.Builder<dashboard.VariableModel>[] {
+  return [
+    new dashboard.DatasourceVariableBuilder("datasource").label("Data source").type("prometheus"),
+    multiSelect(
+      "job",
+      "Job",
+      "label_values(livepatch_exporter_build_info, job)",
+      "Scrape jobs that run livepatch_exporter.",
+    ),
+    multiSelect(
+      "instance",
+      "Instance",
+      'label_values(up{job=~"$job"}, instance)',
+      "Targets of the selected jobs, including exporters that are down.",
+    ),
+  ];
+}
+
+function multiSelect(name: string, label: string, query: string, description: string): dashboard.QueryVariableBuilder {
+  return new dashboard.QueryVariableBuilder(name)
+    .label(label)
+    .description(description)
+    .datasource(DATASOURCE)
+    .query(query)
+    .definition(query)
+    .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
+    .sort(dashboard.VariableSort.NaturalAsc)
+    .multi(true)
+    .includeAll(true)
+    .allValue(".+");
+}
+
+/** A link in the dashboard's header to the other dashboard, keeping the time range and the variables. */
+export function dashboardLink(title: string, uid: string, tooltip: string): dashboard.DashboardLinkBuilder {
+  return new dashboard.DashboardLinkBuilder(title)
+    .type(dashboard.DashboardLinkType.Link)
+    .url(`/d/${uid}`)
+    .icon("dashboard")
+    .tooltip(tooltip)
+    .includeVars(true)
+    .keepTime(true)
+    .asDropdown(false)
+    .targetBlank(false);
+}
+
+/**
+ * URL of the Host dashboard for the instance and job of a table row (a data
+ * link), keeping the data source and the time range.
+ */
+export const HOST_LINK_URL =
+  `/d/${HOST_UID}?\${datasource:queryparam}` +
+  "&var-job=${__data.fields.job}&var-instance=${__data.fields.instance}&${__url_time_range}";
