@@ -240,11 +240,13 @@ export function fleetDashboard(): Dashboard {
       tablePanel({
         title: "Kernel releases per OS",
         description:
-          "Hosts per running kernel release, per OS (id and version_id from os-release), from id_version_id_release:livepatch_hosts:count. The rule spans every job.",
+          "Hosts per running kernel release, per OS (id and version_id from os-release), from job_id_version_id_release:livepatch_hosts:count.",
         unit: "none",
         w: 12,
         h: 8,
-        targets: [rows("sum by (id, version_id, release) (id_version_id_release:livepatch_hosts:count)")],
+        targets: [
+          rows(`sum by (id, version_id, release) (${byJob("job_id_version_id_release:livepatch_hosts:count")})`),
+        ],
         columns: ["OS", "Version", "Kernel release", "Hosts"],
         rename: { id: "OS", version_id: "Version", release: "Kernel release", Value: "Hosts" },
         sortBy: "OS",
@@ -255,11 +257,11 @@ export function fleetDashboard(): Dashboard {
       barsPanel({
         title: "Kernel releases per OS version",
         description:
-          "How many different kernel releases hosts of one OS version run (id_version_id:livepatch_kernel_releases:count). More than one for 3 days fires LivepatchKernelVersionDrift. The rule spans every job.",
+          "How many different kernel releases hosts of one OS version run, per job (job_id_version_id:livepatch_kernel_releases:count). More than one for 3 days fires LivepatchKernelVersionDrift.",
         unit: "none",
         w: 12,
         h: 8,
-        targets: [current("id_version_id:livepatch_kernel_releases:count", "{{id}} {{version_id}}")],
+        targets: [current(byJob("job_id_version_id:livepatch_kernel_releases:count"), "{{job}} {{id}} {{version_id}}")],
         thresholds: [
           [null, "green"],
           [2, "orange"],
@@ -271,12 +273,17 @@ export function fleetDashboard(): Dashboard {
       timeSeriesPanel({
         title: "Hosts per kernel release over time",
         description:
-          "Hosts per kernel release and OS over time (id_version_id_release:livepatch_hosts:count): a rollout moves hosts from one band to the next. The rule spans every job.",
+          "Hosts per kernel release and OS over time (job_id_version_id_release:livepatch_hosts:count): a rollout moves hosts from one band to the next.",
         unit: "none",
         w: 24,
         h: 8,
         stacked: true,
-        targets: [series("id_version_id_release:livepatch_hosts:count", "{{id}} {{version_id}} {{release}}")],
+        targets: [
+          series(
+            `sum by (id, version_id, release) (${byJob("job_id_version_id_release:livepatch_hosts:count")})`,
+            "{{id}} {{version_id}} {{release}}",
+          ),
+        ],
         noValue: "No host reports its kernel",
       }),
     );

@@ -182,9 +182,7 @@ describe("dashboards", () => {
         for (const { panel, row } of panelsOf(dashboard)) {
           for (const { expr } of targetsOf(panel)) {
             const where = `${panel.title ?? ""}: ${expr}`;
-            // The kernel-per-OS rules are recorded across jobs: the only series without a job label.
-            if (!/^(sum by \(id, version_id, release\) \()?id_version_id/.test(expr))
-              assert.match(expr, /job=~"\$job"/, where);
+            assert.match(expr, /job=~"\$job"/, where);
             // Fleet counts come from per-job rules; the Host dashboard and the Fleet's host tables are per host.
             if (dashboard.uid === "livepatch-host" || row === "Hosts")
               assert.match(expr, /instance=~"\$instance"/, where);

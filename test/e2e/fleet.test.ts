@@ -200,7 +200,7 @@ describe("a simulated fleet scraped by a real Prometheus", () => {
     assert.equal(await value("job:livepatch_hosts_in_transition:count"), "1");
     assert.equal(await value("job:livepatch_hosts_reboot_must:count"), "2");
     assert.equal(await value("job:livepatch_hosts_reboot_can_wait:count"), "1");
-    assert.equal(await value('id_version_id:livepatch_kernel_releases:count{id="debian"}'), "2");
+    assert.equal(await value('job_id_version_id:livepatch_kernel_releases:count{id="debian"}'), "2");
     // K on every host that ever loaded a patch module: 10 (taint is read from /proc, so sysfs-vanishes counts).
     assert.equal(await value('job_flag:livepatch_kernel_taint_flag:sum{flag="K"}'), "10");
   });
