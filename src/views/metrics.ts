@@ -3,7 +3,7 @@
 // are not rendered at all (prom-client would print an unlabeled gauge that was
 // never set as 0, which would be a lie here). process_* and nodejs_* live in
 // their own registry, dropped by --web.disable-exporter-metrics.
-import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
 import { METRICS, type MetricName } from "./catalog.js";
 import type { Sample } from "./samples.js";
 
@@ -32,15 +32,18 @@ export class MetricsRenderer {
 
   async render(samples: readonly Sample[]): Promise<string> {
     const registry = new Registry();
-    const gauges = new Map<MetricName, Gauge>();
+    const families = new Map<MetricName, Gauge | Counter>();
     for (const sample of samples) {
-      let gauge = gauges.get(sample.name);
-      if (gauge === undefined) {
+      let family = families.get(sample.name);
+      if (family === undefined) {
         const spec = METRICS[sample.name];
-        gauge = new Gauge({ name: sample.name, help: spec.help, labelNames: spec.labels, registers: [registry] });
-        gauges.set(sample.name, gauge);
+        const config = { name: sample.name, help: spec.help, labelNames: spec.labels, registers: [registry] };
+        family = spec.type === "counter" ? new Counter(config) : new Gauge(config);
+        families.set(sample.name, family);
       }
-      gauge.set(sample.labels, sample.value);
+      // A counter's sample is its running total, which inc() from 0 reproduces.
+      if (family instanceof Counter) family.inc(sample.labels, sample.value);
+      else family.set(sample.labels, sample.value);
     }
     const own = await registry.metrics();
     if (this.processRegistry === undefined) return own;
