@@ -3,7 +3,7 @@ import fs from "node:fs";
 import { describe, it } from "node:test";
 import { metricsTables, withTables } from "../../scripts/metrics-doc.js";
 import { METRICS, type MetricName } from "../../src/views/catalog.js";
-import { snapshotSamples } from "../../src/views/samples.js";
+import { snapshotSamples, webSamples, type Sample } from "../../src/views/samples.js";
 import { handmadeTree, realKernelTree } from "../helpers/fixtures.js";
 import { snapshotOf } from "../helpers/collect.js";
 
@@ -38,9 +38,18 @@ describe("metric catalog", () => {
       handmadeTree("garbage"),
     ];
     const seen = new Set<MetricName>();
+    const outputs: Sample[][] = [
+      webSamples({
+        configFile: { lastReloadSuccess: false, lastSuccessAtMs: 1_700_000_000_000 },
+        rejected: new Map([["unauthorized", 3]]),
+      }),
+    ];
     for (const tree of trees) {
       const snapshot = await snapshotOf(tree, { transition: { blockingThreads: true } });
-      for (const sample of snapshotSamples(snapshot, { version: "0", revision: "0" })) {
+      outputs.push(snapshotSamples(snapshot, { version: "0", revision: "0" }));
+    }
+    for (const samples of outputs) {
+      for (const sample of samples) {
         seen.add(sample.name);
         assert.deepEqual(Object.keys(sample.labels).sort(), [...METRICS[sample.name].labels].sort(), sample.name);
         assert.ok(Number.isFinite(sample.value), `${sample.name} is finite`);
