@@ -189,11 +189,13 @@ describe("basic authentication over TLS", () => {
 
 describe("limits in the real process", () => {
   it("--web.max-requests: parallel requests beyond it get 503 and are counted", async () => {
-    // bcrypt at cost 10 keeps each request in flight for ~75 ms, one at a time.
-    const config = writeConfig("limit.yml", `basic_auth_users:\n  alice: ${ALICE}\n`);
+    // bcrypt at cost 12 keeps each request in flight for ~300 ms, one at a time: the
+    // others arrive while the first two hold the slots, even on a busy machine.
+    const slow = hashSync("alice-secret", 12);
+    const config = writeConfig("limit.yml", `basic_auth_users:\n  alice: ${slow}\n`);
     const exporter = await start(config, ["--web.max-requests=2"]);
     const statuses = await Promise.all(
-      Array.from({ length: 12 }, (_, i) =>
+      Array.from({ length: 16 }, (_, i) =>
         request(`${exporter.url}/metrics`, { auth: `alice:wrong-${i}` }).then((r) => r.status),
       ),
     );
