@@ -62,7 +62,7 @@ export function parseExposition(text: string): Exposition {
     enter(family, line);
     const fields = rest.trim().split(/ +/);
     if (fields.length < 1 || fields.length > 2) throw new Error(`line ${line}: expected value [timestamp]`);
-    const value = parseValue(fields[0] ?? "", line);
+    const value = parseValue(fields[0] ?? "", `${line} (${name})`);
     if (fields[1] !== undefined && !/^-?\d+$/.test(fields[1])) throw new Error(`line ${line}: bad timestamp`);
     const key = `${name}{${labels.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(",")}}`;
     if (series.has(key)) throw new Error(`line ${line}: duplicate series ${key}`);
@@ -123,10 +123,14 @@ function readSample(raw: string, line: number): { name: string; labels: [string,
   return { name, labels, rest: raw.slice(i) };
 }
 
-function parseValue(text: string, line: number): number {
-  if (text === "NaN") return Number.NaN;
-  if (text === "+Inf") return Number.POSITIVE_INFINITY;
-  if (text === "-Inf") return Number.NEGATIVE_INFINITY;
+function parseValue(text: string, line: string): number {
+  // As Prometheus reads values (Go's strconv.ParseFloat): NaN and Inf in any case; prom-client writes "Nan".
+  const special = text.toLowerCase();
+  if (special === "nan") return Number.NaN;
+  if (special === "+inf" || special === "inf" || special === "+infinity" || special === "infinity") {
+    return Number.POSITIVE_INFINITY;
+  }
+  if (special === "-inf" || special === "-infinity") return Number.NEGATIVE_INFINITY;
   if (!/^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/.test(text)) throw new Error(`line ${line}: bad value ${text}`);
   return Number(text);
 }
