@@ -150,6 +150,31 @@ describe("running unprivileged (uid 65534)", { skip: isRoot ? false : "needs roo
     }
   });
 
+  it("with CAP_DAC_READ_SEARCH alone (the README's setpriv line), uid 65534 reads them too", async () => {
+    const exporter = await startExporter([...pathFlags(tree), "--collector.transition.blocking-threads"], {
+      command: [
+        "setpriv",
+        `--reuid=${NOBODY}`,
+        `--regid=${NOBODY}`,
+        "--clear-groups",
+        "--inh-caps=+dac_read_search",
+        "--ambient-caps=+dac_read_search",
+        process.execPath,
+        main,
+      ],
+      cwd: base,
+      env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin" },
+    });
+    running.push(exporter);
+    const status = fs.readFileSync(`/proc/${exporter.process.pid}/status`, "utf8");
+    assert.match(status, /^Uid:\s+65534\s/m);
+    assert.match(status, /^CapEff:\s+0000000000000004$/m, "CAP_DAC_READ_SEARCH only");
+    const series = await scrape(exporter);
+    assert.equal(series.get('livepatch_lockdown_mode{mode="none"}'), 1);
+    assert.equal(series.get('livepatch_transition_blocking_threads{patch="lp_busy"}'), 1);
+    assert.equal(series.get('livepatch_transition_threads{state="unreadable"}'), 0);
+  });
+
   it("a TLS key only root can read stops start-up with a message naming the key", () => {
     const dir = path.join(base, "tls");
     fs.mkdirSync(dir, { mode: 0o755 });

@@ -265,6 +265,14 @@ describe("reloading the web config", () => {
     assert.equal(await reloadSuccess("bob:bob-secret"), "1");
     assert.equal((await scrape("alice:alice-secret")).status, 401);
 
+    // SIGHUP asks for a check; the process keeps serving.
+    exporter.process.kill("SIGHUP");
+    await eventually(
+      () => Promise.resolve(exporter.logs.some((l) => l.includes("SIGHUP: web config checked"))),
+      "SIGHUP",
+    );
+    assert.equal((await scrape("bob:bob-secret")).status, 200);
+
     // Turning TLS off needs a restart: refused, TLS stays on.
     writeConfig("reload.yml", `basic_auth_users:\n  bob: ${BOB}\n`);
     await eventually(async () => (await reloadSuccess("bob:bob-secret")) === "0", "TLS toggle refused");
@@ -291,6 +299,13 @@ describe("reloading the web config", () => {
       async () => (await request(`${exporter.url}/metrics`, { ca: pki.ca })).serverSerial !== first,
       "the new certificate",
     );
+  });
+
+  it("TLS settings without a certificate leave TLS off, with a warning (as exporter-toolkit)", async () => {
+    const exporter = await start(writeConfig("no-cert.yml", "tls_server_config:\n  min_version: TLS13\n"));
+    assert.match(exporter.url, /^http:/);
+    assert.ok(exporter.logs.some((l) => l.includes("TLS is off") && l.includes("tls_server_config.min_version")));
+    assert.equal((await request(`${exporter.url}/metrics`)).status, 200);
   });
 
   it("an invalid file at start-up stops the exporter with exit code 2, naming the key", () => {
