@@ -7,8 +7,10 @@ import path from "node:path";
 import { before, describe, it } from "node:test";
 import fc from "fast-check";
 import { parseGoDuration, parseWebConfig, WebConfigError, type WebConfig } from "../../src/web/config.js";
-import { readWebConfig } from "../../src/web/reload.js";
+import { silentLogger } from "../../src/log.js";
+import { readWebConfig, WebConfigSource } from "../../src/web/reload.js";
 import { makePki, type Pki } from "../helpers/certs.js";
+import { testDir } from "../helpers/fixtures.js";
 import { promtool } from "../helpers/promtool.js";
 
 const HASH = "$2y$10$mDwo.lAisC94iLAyP81MCesa29IzH37oigHC/42V2pdJlUprsJPze";
@@ -433,5 +435,65 @@ basic_auth_users:
       if ((theirs === ours) !== promtoolAgrees) disagreements.push(`${name}: promtool says ${theirs}, we say ${ours}`);
     }
     assert.deepEqual(disagreements, []);
+  });
+});
+
+describe("web config source: reloads", () => {
+  it("unchanged, reloaded, failed (logged once, last good kept), valid again; a veto is a failure", () => {
+    const pki = makePki();
+    const file = path.join(pki.dir, "source.yml");
+    const write = (text: string): void => fs.writeFileSync(file, text);
+    const errors: string[] = [];
+    const log = { ...silentLogger, error: (fields: object) => errors.push(JSON.stringify(fields)) };
+    let now = 1000;
+    let reloaded = 0;
+    write(`basic_auth_users:\n  alice: ${HASH}\n`);
+    const source = new WebConfigSource(file, {
+      log,
+      now: () => now,
+      onReload: () => (reloaded += 1),
+      compatible: (_current, next) => (next.tls === undefined ? undefined : "TLS needs a restart"),
+    });
+    assert.equal(source.reload(), "unchanged");
+    assert.deepEqual(source.status(), { lastReloadSuccess: true, lastSuccessAtMs: 1000 });
+
+    write("basic_auth_users:\n  alice: nope\n");
+    now = 2000;
+    assert.equal(source.reload(), "failed");
+    assert.equal(source.reload(), "failed");
+    assert.equal(errors.length, 1, "logged once");
+    assert.match(errors[0] ?? "", /basic_auth_users\.alice/);
+    assert.deepEqual(source.status(), { lastReloadSuccess: false, lastSuccessAtMs: 1000 });
+    assert.deepEqual([...source.current.config.users.keys()], ["alice"], "the last good config is in force");
+
+    write(`basic_auth_users:\n  alice: ${HASH}\n`);
+    assert.equal(source.reload(), "unchanged", "reverted");
+    assert.equal(source.status().lastReloadSuccess, true);
+
+    write(`basic_auth_users:\n  bob: ${HASH}\n`);
+    now = 3000;
+    assert.equal(source.reload(), "reloaded");
+    assert.equal(reloaded, 1);
+    assert.deepEqual(source.status(), { lastReloadSuccess: true, lastSuccessAtMs: 3000 });
+    assert.deepEqual([...source.current.config.users.keys()], ["bob"]);
+
+    write("tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n");
+    assert.equal(source.reload(), "failed", "vetoed");
+    assert.match(errors.at(-1) ?? "", /TLS needs a restart/);
+    assert.equal(source.current.tls, undefined);
+    source.close();
+  });
+
+  it("an invalid file at start throws the error naming the key", () => {
+    const file = path.join(testDir(), "bad-web.yml");
+    fs.writeFileSync(file, "rate_limit:\n  interval: 1s\n");
+    assert.throws(
+      () => new WebConfigSource(file, { log: silentLogger }),
+      (error: unknown) => {
+        assert.ok(error instanceof WebConfigError);
+        assert.equal(error.key, "rate_limit.burst");
+        return true;
+      },
+    );
   });
 });
