@@ -64,6 +64,10 @@ async function scrape(exporter: RunningExporter): Promise<ReadonlyMap<string, nu
 
 describe("running unprivileged (uid 65534)", { skip: isRoot ? false : "needs root to switch to uid 65534" }, () => {
   before(() => {
+    const probe = spawnSync(process.execPath, ["-e", "0"], { uid: NOBODY, gid: NOBODY, cwd: "/" });
+    if (probe.status !== 0) {
+      throw new Error(`${process.execPath} must be executable by uid ${NOBODY} for this test (${String(probe.error)})`);
+    }
     base = fs.mkdtempSync(path.join(os.tmpdir(), "livepatch-exporter-nobody-"));
     main = copyApp(base);
     tree = path.join(base, "host");
