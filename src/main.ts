@@ -64,6 +64,7 @@ function serve(options: ExporterOptions): number {
   if (process.getuid?.() === 0) {
     log.warn({}, "running as root: the exporter needs only read access; see the README for least privilege");
   }
+  // Reloads start with web.start() below, after `server` exists.
   const web = openWebConfig(options, log, (next) => applyTls(server, next.tls));
   if (web === "invalid") return 2;
   let ready = true;
