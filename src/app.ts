@@ -8,7 +8,7 @@ import type { RuntimeInfo } from "./host-info.js";
 import { landingPage } from "./views/landing.js";
 import type { MetricsRenderer } from "./views/metrics.js";
 import { buildReport } from "./views/report.js";
-import { snapshotSamples, type BuildInfo } from "./views/samples.js";
+import { snapshotSamples, type BuildInfo, type Sample } from "./views/samples.js";
 
 export interface AppDependencies {
   readonly snapshot: () => Promise<Snapshot>;
@@ -19,6 +19,8 @@ export interface AppDependencies {
   readonly isReady: () => boolean;
   readonly runtimeInfo: () => Promise<RuntimeInfo>;
   readonly log: Logger;
+  /** Samples about the process rather than the host (the HTTP front's state), rendered after the snapshot's. */
+  readonly extraSamples?: () => readonly Sample[];
 }
 
 export function createApp(deps: AppDependencies): Express {
@@ -31,7 +33,8 @@ export function createApp(deps: AppDependencies): Express {
 
   app.get(deps.telemetryPath, async (_req, res) => {
     const snapshot = await deps.snapshot();
-    const body = await deps.renderer.render(snapshotSamples(snapshot, deps.build));
+    const samples = snapshotSamples(snapshot, deps.build);
+    const body = await deps.renderer.render([...samples, ...(deps.extraSamples?.() ?? [])]);
     res.set("Content-Type", deps.renderer.contentType);
     res.set("Cache-Control", "no-store");
     res.send(body);

@@ -46,6 +46,11 @@ const positiveSeconds = (value: string): number => {
   return n;
 };
 
+const nonNegativeInt = (value: string): number => {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError("must be a whole number (0 for no limit)");
+  return Number(value);
+};
+
 const nonNegativeSeconds = (value: string): number => {
   const n = Number(value);
   if (value.trim() === "" || !Number.isFinite(n) || n < 0)
@@ -212,6 +217,36 @@ export function parseInvocation(argv: readonly string[], env: NodeJS.ProcessEnv 
         .default(1)
         .argParser(nonNegativeSeconds),
     )
+    .addOption(
+      new Option(
+        "--web.config.file <path>",
+        `exporter-toolkit web configuration file: TLS, client certificates, basic authentication, headers (env: ${envName("web.config.file")})`,
+      ),
+    )
+    .addOption(
+      new Option(
+        "--web.max-requests <n>",
+        `parallel requests served at once; more get 503 (0: no limit) (env: ${envName("web.max-requests")})`,
+      )
+        .default(40)
+        .argParser(nonNegativeInt),
+    )
+    .addOption(
+      new Option(
+        "--web.read-header-timeout <seconds>",
+        `time a client has to send the request headers (env: ${envName("web.read-header-timeout")})`,
+      )
+        .default(10)
+        .argParser(positiveSeconds),
+    )
+    .addOption(
+      new Option(
+        "--web.request-timeout <seconds>",
+        `time a client has to send a whole request; idle connections are closed after it (env: ${envName("web.request-timeout")})`,
+      )
+        .default(60)
+        .argParser(positiveSeconds),
+    )
     .action(() => {
       invocation = { command: "serve", options: resolve(program, env) };
     });
@@ -271,8 +306,20 @@ function resolve(program: Command, env: NodeJS.ProcessEnv): ExporterOptions {
   }
   const listen = parseListenAddress(String(value("web.listenAddress", "web.listen-address")));
   if (listen === undefined) throw new ConfigError("invalid --web.listen-address");
+  const configFile = value("web.config.file", "web.config.file");
+  const headersTimeoutMs = Math.round(Number(value("web.readHeaderTimeout", "web.read-header-timeout")) * 1000);
+  const requestTimeoutMs = Math.round(Number(value("web.requestTimeout", "web.request-timeout")) * 1000);
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ConfigError("--web.read-header-timeout must not be longer than --web.request-timeout");
+  }
   return {
     listen,
+    web: {
+      configFile: typeof configFile === "string" && configFile !== "" ? configFile : undefined,
+      maxRequests: Number(value("web.maxRequests", "web.max-requests")),
+      headersTimeoutMs,
+      requestTimeoutMs,
+    },
     telemetryPath: String(value("web.telemetryPath", "web.telemetry-path")),
     exporterMetrics: value("web.disableExporterMetrics", "web.disable-exporter-metrics") !== true,
     shutdownDelayMs: Math.round(Number(value("web.shutdownDelay", "web.shutdown-delay")) * 1000),

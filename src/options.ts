@@ -14,8 +14,19 @@ export interface ListenAddress {
   readonly port: number;
 }
 
+/** The HTTP front: TLS and authentication (--web.config.file) and limits. */
+export interface WebOptions {
+  /** The exporter-toolkit web configuration file; undefined: plain HTTP, no authentication. */
+  readonly configFile: string | undefined;
+  /** Parallel requests served at once, beyond which 503 (0: no limit). */
+  readonly maxRequests: number;
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+}
+
 export interface ExporterOptions {
   readonly listen: ListenAddress;
+  readonly web: WebOptions;
   readonly telemetryPath: string;
   readonly exporterMetrics: boolean;
   /** After SIGTERM, how long /-/ready answers 503 before the server closes. */

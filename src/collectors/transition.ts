@@ -11,7 +11,7 @@ import { procPath } from "../fs/host-paths.js";
 import { parsePatchState } from "../parse/patch-state.js";
 import { trimValue } from "../parse/values.js";
 import type { PatchFacts } from "./livepatch.js";
-import type { Collector, CollectorContext } from "./types.js";
+import { CollectorError, type Collector, type CollectorContext } from "./types.js";
 
 export type TransitionDirection = "patching" | "unpatching";
 export const THREAD_STATES = ["patched", "unpatched", "idle", "unreadable"] as const;
@@ -89,6 +89,11 @@ function collect(ctx: CollectorContext, options: TransitionOptions, warnings: Wa
   const inTransition = livepatch.patches.filter(isInTransition);
   const patch = inTransition[0];
   if (patch === undefined) {
+    // "No transition" only when every patch is known not to be in one.
+    const undecided = livepatch.patches.filter((p) => p.status.state !== "ok" && !knownSettled(p)).map((p) => p.name);
+    if (undecided.length > 0) {
+      throw new CollectorError(`cannot tell whether ${undecided.join(", ")} is in transition: its state is unknown`);
+    }
     warnings.reset();
     return { active: undefined };
   }
@@ -99,6 +104,11 @@ function collect(ctx: CollectorContext, options: TransitionOptions, warnings: Wa
   const direction: TransitionDirection =
     patch.status.state === "ok" && patch.status.value === "patching" ? "patching" : "unpatching";
   return { active: walkThreads(ctx, options, patch.name, direction, warnings) };
+}
+
+/** Its transition attribute reads 0: whatever else is unknown, it is not in transition. */
+function knownSettled(patch: PatchFacts): boolean {
+  return patch.transition.state === "ok" && !patch.transition.value;
 }
 
 function isInTransition(patch: PatchFacts): boolean {

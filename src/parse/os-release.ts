@@ -6,7 +6,8 @@ export type OsRelease = ReadonlyMap<string, string>;
 export function parseOsRelease(text: string): OsRelease {
   const fields = new Map<string, string>();
   for (const rawLine of text.split("\n")) {
-    const line = rawLine.trim();
+    // Trailing blanks are not part of a value unless escaped ("NAME=a\ ").
+    const line = rawLine.replace(/^\s+/, "").replace(/(?<!\\)\s+$/, "");
     if (line.length === 0 || line.startsWith("#")) continue;
     const match = /^([A-Z0-9_]+)=(.*)$/.exec(line);
     if (match?.[1] === undefined || match[2] === undefined) continue;

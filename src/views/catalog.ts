@@ -36,6 +36,28 @@ export const METRICS = {
     "package.json, build",
     "never",
   ),
+  livepatch_exporter_web_config_reload_success: spec(
+    "exporter",
+    [],
+    "Whether the last reading of --web.config.file (at start or after the file or a certificate it names changed) was valid and is in force (1), or was invalid and the previous configuration is still in force (0).",
+    "--web.config.file",
+    "--web.config.file is not set",
+  ),
+  livepatch_exporter_web_config_last_reload_success_timestamp_seconds: spec(
+    "exporter",
+    [],
+    "When the web configuration in force was read, in seconds since the epoch.",
+    "--web.config.file",
+    "--web.config.file is not set",
+  ),
+  livepatch_exporter_http_requests_rejected_total: spec(
+    "exporter",
+    ["reason"],
+    "HTTP requests refused before reaching an endpoint, by reason: max_requests (503, --web.max-requests), rate_limit (429, rate_limit of the web config), unauthorized (401, basic authentication), request_body (413).",
+    "exporter",
+    "never",
+    "counter",
+  ),
   livepatch_scrape_collector_success: spec(
     "exporter",
     ["collector"],

@@ -13,6 +13,8 @@ import type { TaintFacts } from "../collectors/taint.js";
 import { THREAD_STATES, type TransitionFacts } from "../collectors/transition.js";
 import { LOCKDOWN_MODES } from "../parse/lockdown.js";
 import { enabledFacts, type Snapshot } from "../snapshot/snapshot.js";
+import type { RejectionReason } from "../web/gate.js";
+import type { WebConfigStatus } from "../web/reload.js";
 import type { LabelsOf, MetricName } from "./catalog.js";
 
 export interface Sample {
@@ -80,6 +82,29 @@ export function snapshotSamples(snapshot: Snapshot, build: BuildInfo): Sample[] 
   for (const name of CLIENT_NAMES) {
     const client = enabledFacts(snapshot, name);
     if (client) clientSamples(sink, name, client);
+  }
+  return sink.samples;
+}
+
+/** The HTTP front's own state: the web config file and refused requests. */
+export interface WebStatus {
+  /** undefined without --web.config.file. */
+  readonly configFile: WebConfigStatus | undefined;
+  readonly rejected: ReadonlyMap<RejectionReason, number>;
+}
+
+export function webSamples(status: WebStatus): Sample[] {
+  const sink = new SampleSink();
+  if (status.configFile !== undefined) {
+    sink.emit("livepatch_exporter_web_config_reload_success", {}, bool(status.configFile.lastReloadSuccess));
+    sink.emit(
+      "livepatch_exporter_web_config_last_reload_success_timestamp_seconds",
+      {},
+      status.configFile.lastSuccessAtMs / 1000,
+    );
+  }
+  for (const [reason, count] of status.rejected) {
+    sink.emit("livepatch_exporter_http_requests_rejected_total", { reason }, count);
   }
   return sink.samples;
 }

@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { handmadeTree, hostPaths, pathFlags, realKernelTree } from "../helpers/fixtures.js";
+import { handmadeTree, hostPaths, pathFlags, realKernelTree, testDir } from "../helpers/fixtures.js";
 import { MAIN, startExporter } from "../helpers/server.js";
 
 function run(
@@ -127,6 +127,24 @@ describe("flags", () => {
     const env = run(["check"], { LIVEPATCH_EXPORTER_COLLECTOR_TAINT: "perhaps" });
     assert.notEqual(env.status, 0);
     assert.match(env.stderr, /LIVEPATCH_EXPORTER_COLLECTOR_TAINT must be true or false/);
+  });
+
+  it("web flags: values checked, environment fallbacks", () => {
+    const help = run(["--help"]);
+    assert.match(help.stdout, /--web\.config\.file <path>.*LIVEPATCH_EXPORTER_WEB_CONFIG_FILE/s);
+    assert.match(help.stdout, /--web\.max-requests <n>.*LIVEPATCH_EXPORTER_WEB_MAX_REQUESTS.*40/s);
+    const maxRequests = run([], { LIVEPATCH_EXPORTER_WEB_MAX_REQUESTS: "lots" });
+    assert.notEqual(maxRequests.status, 0);
+    assert.match(maxRequests.stderr, /LIVEPATCH_EXPORTER_WEB_MAX_REQUESTS: must be a whole number/);
+    const timeouts = run(["--web.read-header-timeout=90", "--web.request-timeout=30"]);
+    assert.notEqual(timeouts.status, 0);
+    assert.match(timeouts.stderr, /--web\.read-header-timeout must not be longer than --web\.request-timeout/);
+    const dir = fs.mkdtempSync(path.join(testDir(), "web-"));
+    const config = path.join(dir, "web.yml");
+    fs.writeFileSync(config, "tls_server_config:\n  cert_file: a.crt\n");
+    const invalid = run(["--web.listen-address=127.0.0.1:0"], { LIVEPATCH_EXPORTER_WEB_CONFIG_FILE: config });
+    assert.equal(invalid.status, 2);
+    assert.match(invalid.stderr, /tls_server_config\.key_file: required/);
   });
 });
 

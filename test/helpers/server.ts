@@ -15,13 +15,24 @@ export interface RunningExporter {
 
 export async function startExporter(
   args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; command?: readonly string[] } = {},
+  options: {
+    env?: NodeJS.ProcessEnv;
+    timeoutMs?: number;
+    command?: readonly string[];
+    /** Run as this user and group (the tests run as root; 65534 is nobody). */
+    uid?: number;
+    gid?: number;
+    cwd?: string;
+  } = {},
 ): Promise<RunningExporter> {
   const [command, ...prefix] = options.command ?? [process.execPath, MAIN];
   if (command === undefined) throw new Error("no command");
   const child = spawn(command, [...prefix, "--web.listen-address=127.0.0.1:0", "--log.format=json", ...args], {
     env: options.env ?? process.env,
     stdio: ["ignore", "pipe", "pipe"],
+    ...(options.uid === undefined ? {} : { uid: options.uid }),
+    ...(options.gid === undefined ? {} : { gid: options.gid }),
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
   });
   const logs: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
@@ -42,7 +53,7 @@ export async function startExporter(
         const address = listeningAddress(line);
         if (address !== undefined) {
           clearTimeout(timer);
-          resolve(`http://${address}`);
+          resolve(address);
         }
       }
     });
@@ -66,10 +77,12 @@ export async function startExporter(
   };
 }
 
+/** The base URL from the "listening" log line: https:// when TLS is on. */
 function listeningAddress(line: string): string | undefined {
   try {
-    const record = JSON.parse(line) as { msg?: unknown; address?: unknown };
-    return record.msg === "listening" && typeof record.address === "string" ? record.address : undefined;
+    const record = JSON.parse(line) as { msg?: unknown; address?: unknown; tls?: unknown };
+    if (record.msg !== "listening" || typeof record.address !== "string") return undefined;
+    return `${record.tls === true ? "https" : "http"}://${record.address}`;
   } catch {
     return undefined;
   }

@@ -5,7 +5,7 @@ import { metricsTables, withTables } from "../../scripts/metrics-doc.js";
 import { CLIENTS } from "../../src/clients/registry.js";
 import { RUN_RESULTS, type ClientStateSource, type LastRun } from "../../src/clients/runner.js";
 import { METRICS, type MetricName } from "../../src/views/catalog.js";
-import { snapshotSamples } from "../../src/views/samples.js";
+import { snapshotSamples, webSamples, type Sample } from "../../src/views/samples.js";
 import { buildTree, handmadeTree, realKernelTree } from "../helpers/fixtures.js";
 import { HANDMADE } from "../fixtures/handmade.js";
 import { CANONICAL_JSON, KCARECTL_INFO, KCARECTL_PATCH_INFO } from "../fixtures/client-outputs.js";
@@ -67,8 +67,15 @@ describe("metric catalog", () => {
         },
       }),
     );
-    for (const snapshot of snapshots) {
-      for (const sample of snapshotSamples(snapshot, { version: "0", revision: "0" })) {
+    const outputs: Sample[][] = [
+      ...snapshots.map((snapshot) => snapshotSamples(snapshot, { version: "0", revision: "0" })),
+      webSamples({
+        configFile: { lastReloadSuccess: false, lastSuccessAtMs: 1_700_000_000_000 },
+        rejected: new Map([["unauthorized", 3]]),
+      }),
+    ];
+    for (const samples of outputs) {
+      for (const sample of samples) {
         seen.add(sample.name);
         assert.deepEqual(Object.keys(sample.labels).sort(), [...METRICS[sample.name].labels].sort(), sample.name);
         assert.ok(Number.isFinite(sample.value), `${sample.name} is finite`);
