@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -208,7 +209,7 @@ describe("systemd environment file and user", () => {
   });
 
   it("systemd-sysusers creates the unit's user: a system user without a login shell", () => {
-    const root = fs.mkdtempSync(path.join(ROOT, ".test-output-sysusers-"));
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "livepatch-sysusers-"));
     try {
       fs.mkdirSync(path.join(root, "etc"));
       const result = systemdTool("systemd-sysusers", [`--root=${root}`, path.join(DIR, "livepatch_exporter.sysusers")]);
