@@ -3,16 +3,12 @@
 // hung client never delays /metrics.
 import assert from "node:assert/strict";
 import { chmodSync, copyFileSync } from "node:fs";
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, describe, it } from "node:test";
-import { createApp } from "../../src/app.js";
 import type { ClientDefinition } from "../../src/clients/definition.js";
 import { CLIENTS } from "../../src/clients/registry.js";
 import { ClientRunner, type ClientRunnerOptions, type LastRun } from "../../src/clients/runner.js";
 import type { ClientName } from "../../src/clients/names.js";
 import { silentLogger, type Logger } from "../../src/log.js";
-import { MetricsRenderer } from "../../src/views/metrics.js";
 import { buildReport } from "../../src/views/report.js";
 import { snapshotSamples, type Sample } from "../../src/views/samples.js";
 import { HANDMADE } from "../fixtures/handmade.js";
@@ -27,8 +23,10 @@ import {
   KPATCH_LIST,
   UPTRACK_SHOW,
 } from "../fixtures/client-outputs.js";
+import { serveApp } from "../helpers/app.js";
 import { snapshotOf, snapshotSource } from "../helpers/collect.js";
-import { fakeClient, isRunning, waitFor, type FakeBehaviour } from "../helpers/fake-client.js";
+import { fakeClient, isRunning, type FakeBehaviour } from "../helpers/fake-client.js";
+import { waitFor } from "../helpers/wait.js";
 import { buildTree, realKernelTree } from "../helpers/fixtures.js";
 
 const runners: ClientRunner[] = [];
@@ -329,20 +327,9 @@ describe("client collectors in the snapshot", () => {
     r.start();
     await waitFor("the client to hang", () => fake.pids().length === 2);
     const source = snapshotSource(realKernelTree("basic-enabled"), { clients: { kpatch: r } });
-    const app = createApp({
-      snapshot: () => source.snapshot(),
-      renderer: new MetricsRenderer({ exporterMetrics: false }),
-      telemetryPath: "/metrics",
-      build: { version: "0", revision: "0" },
-      isReady: () => true,
-      runtimeInfo: () => Promise.resolve({ entries: [] }),
-      log: silentLogger,
-    });
-    const server = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, "127.0.0.1", () => resolve(s));
-    });
+    const served = await serveApp(() => source.snapshot());
     try {
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`;
+      const url = `${served.url}/metrics`;
       for (let i = 0; i < 3; i += 1) {
         const started = Date.now();
         const body = await (await fetch(url)).text();
@@ -356,7 +343,7 @@ describe("client collectors in the snapshot", () => {
       }
       assert.ok(fake.pids().every(isRunning), "still hanging while /metrics was served");
     } finally {
-      server.close();
+      await served.close();
       r.stop();
     }
     await waitFor("stop() to kill the hung client", () => fake.pids().every((pid) => !isRunning(pid)), 3_000);

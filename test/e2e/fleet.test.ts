@@ -9,7 +9,8 @@ import { after, before, describe, it } from "node:test";
 import { describeOutcome, runDashboardQueries, type QueryOutcome } from "../helpers/dashboard-queries.js";
 import { loadDashboard, panelsOf, substituteVariables } from "../helpers/dashboards.js";
 import { startFleet, type Fleet } from "../helpers/fleet.js";
-import { alerts, labelValues, query, waitFor, type ActiveAlert } from "../helpers/prometheus.js";
+import { alerts, labelValues, query, type ActiveAlert } from "../helpers/prometheus.js";
+import { waitFor } from "../helpers/wait.js";
 
 /** An alert as asserted: name, state and the labels that identify it. */
 function describeAlert(alert: ActiveAlert): string {
@@ -92,12 +93,13 @@ describe("a simulated fleet scraped by a real Prometheus", () => {
     let seen: string[] = [];
     try {
       await waitFor(
+        "the expected alerts",
         async () => {
           seen = (await alerts(active().prometheus)).map(describeAlert).sort();
           return JSON.stringify(seen) === JSON.stringify(EXPECTED_ALERTS);
         },
         60_000,
-        "the expected alerts",
+        250,
       );
     } catch {
       // Show the difference.
@@ -192,7 +194,12 @@ describe("a simulated fleet scraped by a real Prometheus", () => {
   it("the recording rules count the fleet", async () => {
     const value = async (expr: string): Promise<string | undefined> =>
       (await query(active().prometheus, expr))[0]?.value[1];
-    await waitFor(async () => (await value("job:livepatch_hosts_not_ready:count")) === "1", 20_000, "recording rules");
+    await waitFor(
+      "recording rules",
+      async () => (await value("job:livepatch_hosts_not_ready:count")) === "1",
+      20_000,
+      250,
+    );
     assert.equal(await value("job:livepatch_hosts:count"), "14");
     // Applied: patched, modules-disabled, reboot-required, older-kernel, ubuntu-1804, ubuntu-2404,
     // livepatch-covered, and kernelcare by its vendor client (stuck is still patching).
@@ -211,12 +218,13 @@ describe("a simulated fleet scraped by a real Prometheus", () => {
     try {
       // Recording rules and rates need a few evaluations after the fleet starts.
       await waitFor(
+        "every panel to show data",
         async () => {
           outcomes = await runDashboardQueries(active().prometheus);
           return empty().length === 0;
         },
         30_000,
-        "every panel to show data",
+        250,
       );
     } catch {
       // Show which ones are empty.

@@ -12,24 +12,20 @@
 // the tests run as root, which reads mode-0000 files anyway.
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { before, describe, it } from "node:test";
 import fc from "fast-check";
-import { createApp } from "../../src/app.js";
 import { DEFAULT_CLIENT_COLLECTOR_OPTIONS } from "../../src/collectors/client.js";
 import { createCollectors } from "../../src/collectors/index.js";
 import { DEFAULT_TRANSITION_OPTIONS } from "../../src/collectors/transition.js";
 import { COLLECTOR_NAMES, type CollectorName } from "../../src/collectors/types.js";
 import { DEFAULT_READ_CAP_BYTES } from "../../src/fs/read.js";
-import { silentLogger } from "../../src/log.js";
 import type { Snapshot } from "../../src/snapshot/snapshot.js";
 import { METRICS, type MetricName } from "../../src/views/catalog.js";
-import { MetricsRenderer } from "../../src/views/metrics.js";
 import { parseExposition } from "../helpers/exposition.js";
 import { injectFaults } from "../helpers/fault-fs.js";
 import { snapshotSource } from "../helpers/collect.js";
+import { serveApp } from "../helpers/app.js";
 import { realKernelTree, testDir } from "../helpers/fixtures.js";
 import { promtool } from "../helpers/promtool.js";
 
@@ -131,23 +127,12 @@ function dependents(): Map<CollectorName, Set<CollectorName>> {
 async function scrape(root: string): Promise<{ status: number; body: string; snapshot: Snapshot | undefined }> {
   const source = snapshotSource(root, { transition: { blockingThreads: true } });
   let snapshot: Snapshot | undefined;
-  const app = createApp({
-    snapshot: async () => (snapshot = await source.snapshot()),
-    renderer: new MetricsRenderer({ exporterMetrics: false }),
-    telemetryPath: "/metrics",
-    build: { version: "0", revision: "0" },
-    isReady: () => true,
-    runtimeInfo: () => Promise.resolve({ entries: [] }),
-    log: silentLogger,
-  });
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, "127.0.0.1", () => resolve(s));
-  });
+  const served = await serveApp(async () => (snapshot = await source.snapshot()));
   try {
-    const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`);
+    const response = await fetch(`${served.url}/metrics`);
     return { status: response.status, body: await response.text(), snapshot };
   } finally {
-    server.close();
+    await served.close();
   }
 }
 

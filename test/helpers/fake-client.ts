@@ -96,12 +96,3 @@ export function isRunning(pid: number): boolean {
     return false;
   }
 }
-
-/** Polls until the predicate holds, failing after the time limit. */
-export async function waitFor(what: string, predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

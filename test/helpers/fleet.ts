@@ -9,7 +9,8 @@ import { CANONICAL_JSON, KCARECTL_INFO, KCARECTL_PATCH_INFO } from "../fixtures/
 import { HANDMADE } from "../fixtures/handmade.js";
 import { fakeClient } from "./fake-client.js";
 import { buildTree, handmadeTree, pathFlags, realKernelTree } from "./fixtures.js";
-import { freePort, startPrometheus, targets, waitFor, type RunningPrometheus } from "./prometheus.js";
+import { freePort, startPrometheus, targets, type RunningPrometheus } from "./prometheus.js";
+import { waitFor } from "./wait.js";
 import { startExporter, type RunningExporter } from "./server.js";
 
 const RULES_DIR = fileURLToPath(new URL("../../deploy/prometheus/rules/", import.meta.url));
@@ -119,12 +120,13 @@ export async function startFleet(): Promise<Fleet> {
     prometheus = await startPrometheus(config, files);
     const started = prometheus;
     await waitFor(
+      "every target to be scraped",
       async () => {
         const active = await targets(started);
         return active.length === exporters.size + 1 && active.every((t) => t.lastScrape !== "0001-01-01T00:00:00Z");
       },
       30_000,
-      "every target to be scraped",
+      250,
     );
     return { prometheus, exporters, roots, stop };
   } catch (error) {

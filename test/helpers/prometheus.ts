@@ -6,6 +6,7 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { testDir } from "./fixtures.js";
+import { waitFor } from "./wait.js";
 
 export interface RunningPrometheus {
   readonly url: string;
@@ -61,26 +62,12 @@ export async function startPrometheus(config: string, files: Record<string, stri
     },
   };
   try {
-    await waitFor(async () => (await fetch(`${running.url}/-/ready`)).ok, 30_000, "prometheus to be ready");
+    await waitFor("prometheus to be ready", async () => (await fetch(`${running.url}/-/ready`)).ok, 30_000, 250);
   } catch (error) {
     await running.stop();
     throw new Error(`${String(error)}\n${logs.join("")}`);
   }
   return running;
-}
-
-export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      if (await check()) return;
-    } catch (error) {
-      lastError = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`timed out waiting for ${what}${lastError instanceof Error ? `: ${lastError.message}` : ""}`);
 }
 
 export interface VectorSample {

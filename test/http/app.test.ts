@@ -1,46 +1,34 @@
 // The Express app built in-process over a fixture tree, on a loopback port.
 import assert from "node:assert/strict";
-import type { AddressInfo } from "node:net";
-import type { Server } from "node:http";
 import { after, before, describe, it } from "node:test";
-import { createApp } from "../../src/app.js";
-import { silentLogger } from "../../src/log.js";
 import type { Snapshot } from "../../src/snapshot/snapshot.js";
 import { MetricsRenderer } from "../../src/views/metrics.js";
 import { realKernelTree } from "../helpers/fixtures.js";
 import { snapshotSource } from "../helpers/collect.js";
+import { serveApp, type ServedApp } from "../helpers/app.js";
 
-async function listen(
-  snapshot: () => Promise<Snapshot>,
-  isReady = () => true,
-): Promise<{ url: string; server: Server }> {
-  const app = createApp({
-    snapshot,
+function listen(snapshot: () => Promise<Snapshot>, isReady = () => true): Promise<ServedApp> {
+  return serveApp(snapshot, {
     renderer: new MetricsRenderer({ exporterMetrics: true }),
-    telemetryPath: "/metrics",
     build: { version: "1.2.3", revision: "abcdef0" },
     isReady,
     runtimeInfo: () => Promise.resolve({ entries: [["hostname", "<test & host>"]] }),
-    log: silentLogger,
   });
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, "127.0.0.1", () => resolve(s));
-  });
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
 
 describe("HTTP endpoints", () => {
   let url = "";
-  let server: Server | undefined;
+  let served: ServedApp | undefined;
   let ready = true;
   before(async () => {
     const source = snapshotSource(realKernelTree("busy-stuck"));
-    ({ url, server } = await listen(
+    served = await listen(
       () => source.snapshot(),
       () => ready,
-    ));
+    );
+    url = served.url;
   });
-  after(() => server?.close());
+  after(() => served?.close());
 
   it("/metrics: the registry's exact Content-Type, live-patch and process metrics", async () => {
     const response = await fetch(`${url}/metrics`);
@@ -109,7 +97,7 @@ describe("a collector that throws", () => {
         },
       },
     });
-    const { url, server } = await listen(() => source.snapshot());
+    const { url, close } = await listen(() => source.snapshot());
     try {
       const body = await (await fetch(`${url}/metrics`)).text();
       assert.match(body, /^livepatch_scrape_collector_success\{collector="reboot"\} 0$/m);
@@ -117,19 +105,19 @@ describe("a collector that throws", () => {
       assert.doesNotMatch(body, /^livepatch_reboot_required\{/m);
       assert.match(body, /^livepatch_patch_enabled\{patch="lp_basic"\} 1$/m);
     } finally {
-      server.close();
+      await close();
     }
   });
 
   it("a rendering failure is a 500 without internals", async () => {
-    const { url, server } = await listen(() => Promise.reject(new Error("secret internal detail")));
+    const { url, close } = await listen(() => Promise.reject(new Error("secret internal detail")));
     try {
       const response = await fetch(`${url}/metrics`);
       assert.equal(response.status, 500);
       const body = await response.text();
       assert.equal(body, "Internal Server Error\n");
     } finally {
-      server.close();
+      await close();
     }
   });
 });
