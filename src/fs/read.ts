@@ -58,11 +58,24 @@ function errorCode(error: unknown): string {
 }
 
 /**
+ * The first read asks for one page. Kernel handlers size their buffer by the
+ * request (proc_sys allocates and zeroes `count` bytes), so asking for 64 KiB
+ * to read "1\n" made each read of /proc/sys/kernel/* three times slower.
+ */
+const FIRST_READ_BYTES = 4096;
+
+/**
  * Reads a whole file as UTF-8 text, up to `capBytes`. Never throws.
  * Opens read-only; callers must not pass write-only attributes (force, signal):
  * kernfs refuses them with EACCES even for root.
+ *
+ * `singleRead`: the file is rendered whole on the first read (a sysfs
+ * attribute, a single-value procfs file such as patch_state, or a regular
+ * file), so a read shorter than asked is the end and the read that would
+ * return 0 is skipped. Not for multi-record seq_files such as /proc/modules,
+ * which return one page of records per read.
  */
-export function readText(path: string, capBytes: number = DEFAULT_READ_CAP_BYTES): ReadResult {
+export function readText(path: string, capBytes: number = DEFAULT_READ_CAP_BYTES, singleRead = false): ReadResult {
   let fd: number;
   try {
     fd = fs.openSync(path, "r");
@@ -74,10 +87,12 @@ export function readText(path: string, capBytes: number = DEFAULT_READ_CAP_BYTES
     const limit = Math.min(buffer.length, capBytes + 1);
     let total = 0;
     for (;;) {
-      const n = fs.readSync(fd, buffer, total, limit - total, null);
-      if (n === 0) break;
+      // A file that filled the first page is a large one: read the rest in large chunks.
+      const wanted = total < FIRST_READ_BYTES ? Math.min(FIRST_READ_BYTES, limit - total) : limit - total;
+      const n = fs.readSync(fd, buffer, total, wanted, null);
       total += n;
       if (total > capBytes) return { ok: false, failure: "too_large", code: "EFBIG" };
+      if (n === 0 || (singleRead && n < wanted)) break;
     }
     return { ok: true, text: buffer.toString("utf8", 0, total) };
   } catch (error) {
@@ -126,10 +141,28 @@ export function listDir(path: string): ListResult {
   }
 }
 
+/**
+ * Whether a directory exists and may be listed, without listing it:
+ * open(O_DIRECTORY) fails as readdir would (ENOENT, ENOTDIR, EACCES), for a
+ * fraction of the cost on a large directory such as /proc/sys/kernel.
+ */
+export function probeDir(path: string): { ok: true } | { ok: false; failure: ReadFailure; code: string } {
+  let fd: number;
+  try {
+    fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+  } catch (error) {
+    return { ok: false, ...classifyError(error) };
+  }
+  closeQuietly(fd);
+  return { ok: true };
+}
+
 /** stat(2), following symlinks. Never throws. */
 export function statPath(path: string): StatResult {
   try {
-    return { ok: true, stats: fs.statSync(path) };
+    // A missing file is common here (reboot sentinels): no exception for it, they are slow.
+    const stats = fs.statSync(path, { throwIfNoEntry: false });
+    return stats === undefined ? { ok: false, failure: "absent", code: "ENOENT" } : { ok: true, stats };
   } catch (error) {
     return { ok: false, ...classifyError(error) };
   }

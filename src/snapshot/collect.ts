@@ -28,9 +28,12 @@ export class SnapshotSource {
   private readonly pending = new Set<CollectorName>();
   private readonly memory = new FailureMemory();
   private readonly toRun: readonly CollectorName[];
+  /** One child logger per collector for the life of the source, not one per scrape. */
+  private readonly logs = new Map<CollectorName, Logger>();
 
   constructor(private readonly options: SnapshotSourceOptions) {
     this.toRun = withDependencies(options.collectors, options.enabled);
+    for (const name of this.toRun) this.logs.set(name, options.log.child({ collector: name }));
   }
 
   /** A fresh snapshot, or the one being collected right now. */
@@ -65,7 +68,7 @@ export class SnapshotSource {
   ): Promise<CollectorRun> {
     const collector = this.options.collectors[name];
     await Promise.all(collector.dependsOn.map(runOne));
-    const log = this.options.log.child({ collector: name });
+    const log = this.logs.get(name) ?? this.options.log.child({ collector: name });
     const files = new FileAccess(log, this.memory);
     const enabled = this.options.enabled.has(name);
     const started = process.hrtime.bigint();

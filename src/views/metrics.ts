@@ -1,28 +1,28 @@
-// The only module that imports prom-client. Turns samples into the Prometheus
-// text exposition format. A fresh registry per scrape: families with no sample
-// are not rendered at all (prom-client would print an unlabeled gauge that was
-// never set as 0, which would be a lie here). process_* and nodejs_* live in
-// their own registry, dropped by --web.disable-exporter-metrics.
-import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
-import { METRICS, type MetricName } from "./catalog.js";
+// The only module that imports prom-client. Renders a scrape: the exporter's
+// own samples (written by exposition.ts: families with no sample are not
+// rendered at all, where a prom-client Gauge that was never set would print a
+// 0, which would be a lie here), then the process_* and nodejs_* families of
+// prom-client's default metrics, dropped by --web.disable-exporter-metrics.
+//
+// The nodejs_eventloop_lag_* families keep prom-client's names and help but
+// take their values from EventLoopDelayMonitor: prom-client's own summary of
+// its event loop histogram cost ~0.4 ms per scrape (see event-loop-delay.ts).
+import { collectDefaultMetrics, Gauge, Registry, type Metric } from "prom-client";
+import { EventLoopDelayMonitor, type EventLoopDelayStats } from "../event-loop-delay.js";
+import { renderExposition } from "./exposition.js";
 import type { Sample } from "./samples.js";
 
-const MISNAMED_DEFAULT_METRICS = [
+const MISNAMED_DEFAULT_METRICS = new Set([
   "nodejs_active_handles_total",
   "nodejs_active_requests_total",
   "nodejs_active_resources_total",
-];
+]);
 
 export class MetricsRenderer {
   private readonly processRegistry: Registry | undefined;
 
   constructor(options: { readonly exporterMetrics: boolean }) {
-    if (options.exporterMetrics) {
-      this.processRegistry = new Registry();
-      collectDefaultMetrics({ register: this.processRegistry });
-      // Gauges named like counters, which `promtool check metrics` rejects.
-      for (const name of MISNAMED_DEFAULT_METRICS) this.processRegistry.removeSingleMetric(name);
-    }
+    if (options.exporterMetrics) this.processRegistry = processRegistry();
   }
 
   /** The exact Content-Type of the exposition format this renders. */
@@ -31,20 +31,54 @@ export class MetricsRenderer {
   }
 
   async render(samples: readonly Sample[]): Promise<string> {
-    const registry = new Registry();
-    const gauges = new Map<MetricName, Gauge>();
-    for (const sample of samples) {
-      let gauge = gauges.get(sample.name);
-      if (gauge === undefined) {
-        const spec = METRICS[sample.name];
-        gauge = new Gauge({ name: sample.name, help: spec.help, labelNames: spec.labels, registers: [registry] });
-        gauges.set(sample.name, gauge);
-      }
-      gauge.set(sample.labels, sample.value);
-    }
-    const own = await registry.metrics();
+    const own = renderExposition(samples);
     if (this.processRegistry === undefined) return own;
     const process = await this.processRegistry.metrics();
-    return own.length === 0 ? process : `${own.replace(/\n*$/, "\n")}${process}`;
+    return `${own}${process}`;
   }
+}
+
+/** prom-client's default metrics in their usual order, with the event loop families replaced. */
+function processRegistry(): Registry {
+  const defaults = new Registry();
+  collectDefaultMetrics({ register: defaults });
+  const eventLoop = eventLoopGauges(new EventLoopDelayMonitor());
+  const registry = new Registry();
+  // getMetricsAsArray() is typed as plain objects but returns the metrics themselves.
+  for (const metric of defaults.getMetricsAsArray()) {
+    // Gauges named like counters, which `promtool check metrics` rejects.
+    if (MISNAMED_DEFAULT_METRICS.has(metric.name)) continue;
+    registry.registerMetric(eventLoop.get(metric.name) ?? (metric as unknown as Metric));
+  }
+  return registry;
+}
+
+/** The families of prom-client's eventLoopLag module, same names and help. */
+function eventLoopGauges(monitor: EventLoopDelayMonitor): Map<string, Gauge> {
+  const gauges = new Map<string, Gauge>();
+  const add = (name: string, help: string, collect?: () => void): Gauge => {
+    const gauge = new Gauge({ name, help, registers: [], ...(collect && { collect }) });
+    gauges.set(name, gauge);
+    return gauge;
+  };
+  const stats: [keyof EventLoopDelayStats, Gauge][] = [];
+  const stat = (key: keyof EventLoopDelayStats, name: string, help: string): void => {
+    stats.push([key, add(name, help)]);
+  };
+  // As prom-client does: the lag is the delay of a setImmediate started by
+  // this scrape, so each scrape reports the one measured after the previous.
+  const lag = add("nodejs_eventloop_lag_seconds", "Lag of event loop in seconds.", () => {
+    const start = process.hrtime.bigint();
+    setImmediate(() => lag.set(Number(process.hrtime.bigint() - start) / 1e9));
+    const taken = monitor.take();
+    for (const [key, gauge] of stats) gauge.set(taken[key]);
+  });
+  stat("min", "nodejs_eventloop_lag_min_seconds", "The minimum recorded event loop delay.");
+  stat("max", "nodejs_eventloop_lag_max_seconds", "The maximum recorded event loop delay.");
+  stat("mean", "nodejs_eventloop_lag_mean_seconds", "The mean of the recorded event loop delays.");
+  stat("stddev", "nodejs_eventloop_lag_stddev_seconds", "The standard deviation of the recorded event loop delays.");
+  stat("p50", "nodejs_eventloop_lag_p50_seconds", "The 50th percentile of the recorded event loop delays.");
+  stat("p90", "nodejs_eventloop_lag_p90_seconds", "The 90th percentile of the recorded event loop delays.");
+  stat("p99", "nodejs_eventloop_lag_p99_seconds", "The 99th percentile of the recorded event loop delays.");
+  return gauges;
 }
