@@ -76,12 +76,8 @@ const FIRST_READ_BYTES = 4096;
  * which return one page of records per read.
  */
 export function readText(path: string, capBytes: number = DEFAULT_READ_CAP_BYTES, singleRead = false): ReadResult {
-  let fd: number;
-  try {
-    fd = fs.openSync(path, "r");
-  } catch (error) {
-    return { ok: false, ...classifyError(error) };
-  }
+  const fd = openQuietly(path, "r");
+  if (typeof fd !== "number") return fd;
   try {
     const buffer = capBytes < scratch.length ? scratch : Buffer.allocUnsafe(capBytes + 1);
     const limit = Math.min(buffer.length, capBytes + 1);
@@ -107,12 +103,8 @@ export function readBytes(
   path: string,
   capBytes: number,
 ): { ok: true; bytes: Buffer } | { ok: false; failure: ReadFailure; code: string } {
-  let fd: number;
-  try {
-    fd = fs.openSync(path, "r");
-  } catch (error) {
-    return { ok: false, ...classifyError(error) };
-  }
+  const fd = openQuietly(path, "r");
+  if (typeof fd !== "number") return fd;
   try {
     const chunks: Buffer[] = [];
     let total = 0;
@@ -134,10 +126,14 @@ export function readBytes(
 
 /** Lists a directory with entry types. Never throws. */
 export function listDir(path: string): ListResult {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0; // see openQuietly
   try {
     return { ok: true, entries: fs.readdirSync(path, { withFileTypes: true }) };
   } catch (error) {
     return { ok: false, ...classifyError(error) };
+  } finally {
+    Error.stackTraceLimit = limit;
   }
 }
 
@@ -147,12 +143,8 @@ export function listDir(path: string): ListResult {
  * fraction of the cost on a large directory such as /proc/sys/kernel.
  */
 export function probeDir(path: string): { ok: true } | { ok: false; failure: ReadFailure; code: string } {
-  let fd: number;
-  try {
-    fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
-  } catch (error) {
-    return { ok: false, ...classifyError(error) };
-  }
+  const fd = openQuietly(path, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+  if (typeof fd !== "number") return fd;
   closeQuietly(fd);
   return { ok: true };
 }
@@ -165,6 +157,25 @@ export function statPath(path: string): StatResult {
     return stats === undefined ? { ok: false, failure: "absent", code: "ENOENT" } : { ok: true, stats };
   } catch (error) {
     return { ok: false, ...classifyError(error) };
+  }
+}
+
+/**
+ * open(2) that returns the failure instead of throwing it. Missing files are
+ * normal here (a kernel without modules has no /proc/modules, a host without
+ * a pending reboot no /run/reboot-required.pkgs), and the exception Node.js
+ * makes for each one captured a stack trace nobody reads: half the cost of
+ * the failed open. The limit is restored before anything else can run.
+ */
+function openQuietly(path: string, flags: string | number): number | { ok: false; failure: ReadFailure; code: string } {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return fs.openSync(path, flags);
+  } catch (error) {
+    return { ok: false, ...classifyError(error) };
+  } finally {
+    Error.stackTraceLimit = limit;
   }
 }
 

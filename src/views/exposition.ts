@@ -18,6 +18,13 @@
 import { METRICS, type MetricName } from "./catalog.js";
 import type { Sample } from "./samples.js";
 
+/** One series of a family: its labels in output order, and its value. */
+export interface Series {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly value: number;
+}
+
+/** The catalog's samples as exposition text. */
 export function renderExposition(samples: readonly Sample[]): string {
   const families = new Map<MetricName, Sample[]>();
   for (const sample of samples) {
@@ -27,23 +34,37 @@ export function renderExposition(samples: readonly Sample[]): string {
   }
   let text = "";
   for (const [name, family] of families) {
-    text += `${text === "" ? "" : "\n\n"}${header(name)}`;
-    for (const { labels, value } of family) text += `\n${name}${formatLabels(labels)} ${formatValue(value)}`;
+    text = appendFamily(text, header(name), name, family);
   }
   return `${text}\n`;
 }
 
 const headers = new Map<MetricName, string>();
 
-/** "# HELP" and "# TYPE" lines of a family, computed once per process. */
+/** "# HELP" and "# TYPE" lines of a catalog family, computed once per process. */
 function header(name: MetricName): string {
   let lines = headers.get(name);
   if (lines === undefined) {
     const spec = METRICS[name];
-    lines = `# HELP ${name} ${escapeHelp(spec.help)}\n# TYPE ${name} ${spec.type}`;
+    lines = familyHeader(name, spec.help, spec.type);
     headers.set(name, lines);
   }
   return lines;
+}
+
+export function familyHeader(name: string, help: string, type: "gauge" | "counter" | "histogram"): string {
+  return `# HELP ${name} ${escapeHelp(help)}\n# TYPE ${name} ${type}`;
+}
+
+/**
+ * Appends a family (its header, then one line per series) to `text`, after a
+ * blank line unless it is the first. No trailing newline: the caller ends the
+ * exposition with one.
+ */
+export function appendFamily(text: string, header: string, name: string, series: Iterable<Series>): string {
+  let out = text === "" ? header : `${text}\n\n${header}`;
+  for (const { labels, value } of series) out += `\n${name}${formatLabels(labels)} ${formatValue(value)}`;
+  return out;
 }
 
 function formatLabels(labels: Readonly<Record<string, string>>): string {
