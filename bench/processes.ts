@@ -105,3 +105,31 @@ export function residentMemory(pid: number): { rss: number; peak: number } {
   const kib = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN);
   return { rss: kib("VmRSS") * 1024, peak: kib("VmHWM") * 1024 };
 }
+
+/**
+ * CPU time (user + system, all threads) a process has used, in seconds, from
+ * /proc/<pid>/stat. Divided by the requests served, it is the cost of a
+ * request, much less disturbed than req/s by other work on the machine.
+ */
+export function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name (which may contain spaces) start at state, field 3.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime (14), stime (15)
+  return ticks / CLOCK_TICKS_PER_SECOND;
+}
+
+/** USER_HZ: 100 on every Linux architecture Node.js runs on. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** Resident set of a Node.js process that loads nothing: what any Node.js exporter starts from here. */
+export async function nodeFloorRss(): Promise<number> {
+  const child = spawn(process.execPath, ["-e", "setTimeout(() => {}, 5000)"], { stdio: "ignore" });
+  try {
+    await sleep(500);
+    if (child.pid === undefined) return NaN;
+    return residentMemory(child.pid).rss;
+  } finally {
+    await stopChild(child);
+  }
+}

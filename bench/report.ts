@@ -1,6 +1,6 @@
 // The benchmark's Markdown report: machine, targets with verdicts, then each
 // section's table. Memory in MB (10^6 bytes), as the issue's target is stated.
-import type { CompareResult, LoadSummary } from "./compare.js";
+import { SCENARIOS, type CompareResult, type LoadSummary, type Scenario } from "./compare.js";
 import type { IoCheck } from "./io-check.js";
 import type { LoadTool } from "./load.js";
 import type { Machine } from "./machine.js";
@@ -35,6 +35,8 @@ export interface ReportInput {
   readonly scaling: ScalingRow[] | undefined;
   readonly memory: MemoryResult | undefined;
   readonly io: IoCheck | undefined;
+  /** RSS of a bare `node -e` on this machine, bytes. */
+  readonly nodeFloorRss: number | undefined;
 }
 
 export function report(input: ReportInput): string {
@@ -67,26 +69,32 @@ function machineSection(input: ReportInput): string {
   ].join("\n");
 }
 
-function load(compare: CompareResult | undefined, target: string, connections: number): LoadSummary | undefined {
-  return compare?.loads.find((l) => l.target === target && l.connections === connections);
+function load(compare: CompareResult | undefined, target: string, scenario: Scenario): LoadSummary | undefined {
+  return compare?.loads.find((l) => l.target === target && l.scenario === scenario);
 }
+
+/** The issue's loads: plain requests at 1 and 8 connections. */
+const [ONE, EIGHT] = SCENARIOS;
 
 function targetsTable(input: ReportInput): string {
   const rows: string[][] = [];
   const { compare, scaling, memory, io } = input;
-  for (const connections of [1, 8]) {
-    const ours = load(compare, OURS, connections);
-    const theirs = load(compare, THEIRS, connections);
+  for (const scenario of [ONE, EIGHT]) {
+    if (scenario === undefined) continue;
+    const ours = load(compare, OURS, scenario);
+    const theirs = load(compare, THEIRS, scenario);
     rows.push([
-      `Throughput ≥ node_exporter's, ${connections} connection${connections > 1 ? "s" : ""}`,
+      `Throughput ≥ node_exporter's, ${scenario.label}`,
       ours && theirs
-        ? `${ratio(ours.requestsPerSecond, theirs.requestsPerSecond)} (${ours.requestsPerSecond.toFixed(0)} vs ${theirs.requestsPerSecond.toFixed(0)} req/s)`
+        ? `${ratio(ours.requestsPerSecond, theirs.requestsPerSecond)} (${ours.requestsPerSecond.toFixed(0)} vs ` +
+          `${theirs.requestsPerSecond.toFixed(0)} req/s; CPU per request ${(ours.cpuPerRequest * 1e6).toFixed(0)} vs ` +
+          `${(theirs.cpuPerRequest * 1e6).toFixed(0)} µs)`
         : "n/a",
       verdict(ours && theirs ? ours.requestsPerSecond >= theirs.requestsPerSecond : undefined),
     ]);
   }
-  const ours1 = load(compare, OURS, 1);
-  const theirs1 = load(compare, THEIRS, 1);
+  const ours1 = ONE && load(compare, OURS, ONE);
+  const theirs1 = ONE && load(compare, THEIRS, ONE);
   rows.push([
     "p50 scrape ≤ node_exporter's (1 connection)",
     ours1 && theirs1 ? `${ms(ours1.p50)} vs ${ms(theirs1.p50)} ms` : "n/a",
@@ -103,9 +111,14 @@ function targetsTable(input: ReportInput): string {
     ...(memory ? [memory.points[memory.points.length - 1]?.rss ?? NaN] : []),
   ];
   const rss = rssValues.length > 0 ? Math.max(...rssValues) : undefined;
+  const start = memory?.points[0]?.rss;
   rows.push([
     "Resident memory < 60 MB",
-    rss === undefined ? "n/a" : `${mb(rss)} MB (largest measured)`,
+    rss === undefined
+      ? "n/a"
+      : `${mb(rss)} MB largest measured` +
+        (start === undefined ? "" : `, ${mb(start)} MB at start`) +
+        (input.nodeFloorRss === undefined ? "" : `; a bare \`node -e\`: ${mb(input.nodeFloorRss)} MB`),
     verdict(rss === undefined ? undefined : rss < RSS_LIMIT_BYTES),
   ]);
   const growth = memory === undefined ? undefined : memoryGrowth(memory);
@@ -130,41 +143,48 @@ function targetsTable(input: ReportInput): string {
 
 function compareSection(input: ReportInput, compare: CompareResult): string[] {
   const rows: string[][] = [];
-  for (const connections of [1, 8]) {
-    const ours = load(compare, OURS, connections);
-    const theirs = load(compare, THEIRS, connections);
+  for (const scenario of SCENARIOS) {
+    const ours = load(compare, OURS, scenario);
+    const theirs = load(compare, THEIRS, scenario);
     for (const summary of [ours, theirs]) {
       if (summary === undefined) continue;
-      const memory = compare.memory.get(summary.target);
       rows.push([
         summary.target,
-        String(connections),
+        scenario.label,
         summary.requestsPerSecond.toFixed(0),
         `±${(summary.spread / 2).toFixed(0)}%`,
         ms(summary.p50),
         ms(summary.p99),
-        memory ? `${mb(memory.rss)} (${mb(memory.peak)})` : "n/a",
+        (summary.cpuPerRequest * 1e6).toFixed(0),
         String(summary.errors),
       ]);
     }
     if (ours && theirs) {
       rows.push([
-        "**ratio** ours / node_exporter",
-        String(connections),
+        "**ours / node_exporter**",
+        scenario.label,
         ratio(ours.requestsPerSecond, theirs.requestsPerSecond),
         "",
         ratio(ours.p50, theirs.p50),
         ratio(ours.p99, theirs.p99),
-        ratio(compare.memory.get(OURS)?.rss ?? NaN, compare.memory.get(THEIRS)?.rss ?? NaN),
+        ratio(ours.cpuPerRequest, theirs.cpuPerRequest),
         "",
       ]);
     }
   }
+  const memoryRows = [...compare.memory].map(([name, memory]) => [name, mb(memory.rss), mb(memory.peak)]);
+  if (input.nodeFloorRss !== undefined) {
+    memoryRows.push(["`node -e` doing nothing (the Node.js floor here)", mb(input.nodeFloorRss), ""]);
+  }
   return [
     `#### Load on this host's /proc and /sys (median of ${input.settings.rounds} rounds)`,
-    table(["Exporter", "Connections", "req/s", "Spread", "p50 ms", "p99 ms", "RSS MB after (peak)", "Errors"], rows),
-    "Spread: half the range of req/s over the rounds, relative to the median. Ours runs every collector with default " +
-      "flags; node_exporter runs uname and os. Both serve their own process metrics.",
+    table(["Exporter", "Load", "req/s", "Spread", "p50 ms", "p99 ms", "CPU µs/req", "Errors"], rows),
+    "Spread: half the range of req/s over the rounds, relative to the median. CPU µs/req: the server's user + system " +
+      "CPU time (all threads, /proc/<pid>/stat) over the requests it served, the figure least disturbed by other work " +
+      "on the machine. Ours runs every collector with default flags; node_exporter runs uname and os; both serve " +
+      "their own process metrics. With Accept-Encoding: gzip (what Prometheus sends) node_exporter compresses its " +
+      "answer and we do not.",
+    table(["Resident memory after the load", "RSS MB", "Peak MB"], memoryRows),
   ];
 }
 

@@ -12,7 +12,7 @@ import { checkScrapeIo, type IoCheck } from "./io-check.js";
 import type { LoadTool } from "./load.js";
 import { runMemory, type MemoryResult } from "./memory.js";
 import { report } from "./report.js";
-import { NODE_EXPORTER_ARGS, startNodeExporter, startOurs, type Target } from "./processes.js";
+import { NODE_EXPORTER_ARGS, nodeFloorRss, startNodeExporter, startOurs, type Target } from "./processes.js";
 import { runScaling, scalingCases, type ScalingRow } from "./scaling.js";
 
 const HELP = `Usage: npm run bench -- [options]
@@ -80,12 +80,14 @@ async function main(): Promise<void> {
   let scaling: ScalingRow[] | undefined;
   let memory: MemoryResult | undefined;
   let io: IoCheck | undefined;
+  let floor: number | undefined;
 
   if (sections.has("io")) {
     progress("io: tracing one scrape in-process");
     io = await checkScrapeIo();
   }
   if (sections.has("load")) {
+    floor = await nodeFloorRss();
     const targets: Target[] = [await startOurs([])];
     try {
       if (nodeExporter === undefined) progress("load: node_exporter is not installed; measuring ours alone");
@@ -121,6 +123,7 @@ async function main(): Promise<void> {
       scaling,
       memory,
       io,
+      nodeFloorRss: floor,
     }),
   );
 }

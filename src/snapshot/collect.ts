@@ -81,29 +81,44 @@ export class SnapshotSource {
 
     const deps: Partial<FactsByCollector> = {};
     for (const dep of collector.dependsOn) if (facts[dep] !== undefined) Object.assign(deps, { [dep]: facts[dep] });
+    let result: ReturnType<typeof collector.collect>;
+    try {
+      result = collector.collect({ paths: this.options.paths, files, log, deps });
+    } catch (error) {
+      return finish(errorMessage(error));
+    }
+    // A synchronous collector has finished: no timer could have fired before
+    // it returned, so it needs none (one timer and four promises less per
+    // collector and scrape).
+    if (!(result instanceof Promise)) {
+      Object.assign(facts, { [name]: result });
+      return finish(undefined);
+    }
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<"timeout">((resolve) => {
       // Not unref'd: `check` must wait for the verdict even when nothing else keeps the process alive.
       timer = setTimeout(() => resolve("timeout"), this.options.timeoutMs);
     });
     this.pending.add(name);
-    const work = Promise.resolve()
-      .then(() => collector.collect({ paths: this.options.paths, files, log, deps }))
-      .finally(() => this.pending.delete(name));
+    const work = result.finally(() => this.pending.delete(name));
     try {
-      const result = await Promise.race([work, timeout]);
-      if (result === "timeout") {
+      const value = await Promise.race([work, timeout]);
+      if (value === "timeout") {
         work.catch(() => undefined); // it may still fail later; already reported
         return finish(`timed out after ${this.options.timeoutMs} ms`);
       }
-      Object.assign(facts, { [name]: result });
+      Object.assign(facts, { [name]: value });
       return finish(undefined);
     } catch (error) {
-      return finish(error instanceof Error ? error.message : String(error));
+      return finish(errorMessage(error));
     } finally {
       clearTimeout(timer);
     }
   }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** The enabled collectors plus everything they depend on, in documentation order. */

@@ -62,7 +62,12 @@ export function familyHeader(name: string, help: string, type: "gauge" | "counte
  * exposition with one.
  */
 export function appendFamily(text: string, header: string, name: string, series: Iterable<Series>): string {
-  let out = text === "" ? header : `${text}\n\n${header}`;
+  return appendSeries(text === "" ? header : `${text}\n\n${header}`, name, series);
+}
+
+/** Appends series lines named `name` (a histogram's _bucket, _sum, _count) to a family already begun. */
+export function appendSeries(text: string, name: string, series: Iterable<Series>): string {
+  let out = text;
   for (const { labels, value } of series) out += `\n${name}${formatLabels(labels)} ${formatValue(value)}`;
   return out;
 }

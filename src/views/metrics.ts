@@ -1,59 +1,35 @@
-// The only module that imports prom-client. Renders a scrape: the exporter's
-// own samples (exposition.ts: families with no sample are not rendered at
-// all, where a prom-client Gauge that was never set would print a 0, which
-// would be a lie here), then the process_* and nodejs_* families of
-// prom-client's default metrics, dropped by --web.disable-exporter-metrics.
-// Those are computed by process-metrics.ts, all but the GC duration
-// histogram, which prom-client keeps feeding from GC events.
-import { PerformanceObserver, constants } from "node:perf_hooks";
-import { Histogram, Registry } from "prom-client";
+// Renders a scrape: the exporter's own samples (exposition.ts: families with
+// no sample are not rendered at all, where a prom-client Gauge that was never
+// set would print a 0, which would be a lie here), then the process_* and
+// nodejs_* families of prom-client's default metrics (process-metrics.ts),
+// dropped by --web.disable-exporter-metrics.
+//
+// Both used to go through prom-client (a Registry and Gauges built per scrape,
+// and collectDefaultMetrics); they are now written directly, byte for byte
+// the same format, because that was most of the CPU of a scrape (bench/,
+// README "Performance"). prom-client stays the reference the tests compare
+// the output with.
+import type { Sample } from "./samples.js";
 import { renderExposition } from "./exposition.js";
 import { ProcessMetrics } from "./process-metrics.js";
-import type { Sample } from "./samples.js";
+
+/** Prometheus text exposition format 0.0.4, as prom-client's Registry.PROMETHEUS_CONTENT_TYPE. */
+export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
 export class MetricsRenderer {
-  private readonly process: { readonly metrics: ProcessMetrics; readonly gc: Registry } | undefined;
+  private readonly process: ProcessMetrics | undefined;
 
   constructor(options: { readonly exporterMetrics: boolean }) {
-    if (options.exporterMetrics) this.process = { metrics: new ProcessMetrics(), gc: gcRegistry() };
+    if (options.exporterMetrics) this.process = new ProcessMetrics();
   }
 
   /** The exact Content-Type of the exposition format this renders. */
   get contentType(): string {
-    return Registry.PROMETHEUS_CONTENT_TYPE;
+    return PROMETHEUS_CONTENT_TYPE;
   }
 
-  async render(samples: readonly Sample[]): Promise<string> {
+  render(samples: readonly Sample[]): Promise<string> {
     const own = renderExposition(samples);
-    if (this.process === undefined) return own;
-    return `${own}${this.process.metrics.render()}\n\n${await this.process.gc.metrics()}`;
+    return Promise.resolve(this.process === undefined ? own : `${own}${this.process.render()}\n`);
   }
-}
-
-const GC_KINDS: Record<number, string> = {
-  [constants.NODE_PERFORMANCE_GC_MAJOR]: "major",
-  [constants.NODE_PERFORMANCE_GC_MINOR]: "minor",
-  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: "incremental",
-  [constants.NODE_PERFORMANCE_GC_WEAKCB]: "weakcb",
-};
-
-/** nodejs_gc_duration_seconds exactly as prom-client's default metrics define and feed it. */
-function gcRegistry(): Registry {
-  const registry = new Registry();
-  const histogram = new Histogram({
-    name: "nodejs_gc_duration_seconds",
-    help: "Garbage collection duration by kind, one of major, minor, incremental or weakcb.",
-    labelNames: ["kind"],
-    buckets: [0.001, 0.01, 0.1, 1, 2, 5],
-    registers: [registry],
-  });
-  const observer = new PerformanceObserver((list) => {
-    const entry = list.getEntries()[0];
-    if (entry === undefined) return;
-    const detail = (entry as { readonly detail?: { readonly kind?: number } }).detail;
-    const kind = GC_KINDS[detail?.kind ?? -1];
-    histogram.observe(kind === undefined ? {} : { kind }, entry.duration / 1000);
-  });
-  observer.observe({ entryTypes: ["gc"] });
-  return registry;
 }

@@ -9,14 +9,14 @@
 // summary walks ~30,000 buckets (see event-loop-delay.ts). This reads
 // /proc/self/status and lists /proc/self/fd once each, and asks V8 and libuv
 // the rest. test/unit/process-metrics.test.ts checks the families against
-// prom-client's. nodejs_gc_duration_seconds (a histogram fed by GC events)
-// stays with prom-client, in metrics.ts; the three *_total gauges that
-// promtool rejects are left out as before.
+// prom-client's. The three *_total gauges that promtool rejects are left out
+// as before.
 import fs from "node:fs";
 import v8 from "node:v8";
 import { EventLoopDelayMonitor, type EventLoopDelayStats } from "../event-loop-delay.js";
 import { readText } from "../fs/read.js";
 import { appendFamily, familyHeader, type Series } from "./exposition.js";
+import { GcDurations } from "./gc-durations.js";
 
 type FamilyType = "gauge" | "counter";
 
@@ -96,6 +96,7 @@ export class ProcessMetrics {
   private readonly maxFds = readMaxFds();
   private readonly versionLabels = versionLabels();
   private readonly eventLoop = new EventLoopDelayMonitor();
+  private readonly gc = new GcDurations();
   /** The lag measured by the previous scrape's setImmediate (0 before the first). */
   private lagSeconds = 0;
 
@@ -154,11 +155,12 @@ export class ProcessMetrics {
       spaces.map(({ labels, space }) => ({ labels, value: space.space_available_size })),
     );
     many(F.version, [{ labels: this.versionLabels, value: 1 }]);
-    return text;
+    return this.gc.appendTo(text);
   }
 
   stop(): void {
     this.eventLoop.stop();
+    this.gc.stop();
   }
 
   /** As prom-client: each scrape times a setImmediate, and reports the previous one's. */

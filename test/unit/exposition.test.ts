@@ -1,10 +1,10 @@
 // The exposition writer against the reference it replaced: a fresh prom-client
-// Registry with one Gauge per family, exactly as src/views/metrics.ts built
-// it before. Every fixture, plus label values that need escaping, must render
+// Registry with one Gauge (or Counter) per family, exactly as
+// src/views/metrics.ts built it before. Every fixture, plus label values that need escaping, must render
 // byte for byte the same.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { Gauge, Registry } from "prom-client";
+import { Counter, Gauge, Registry } from "prom-client";
 import { METRICS, type MetricName } from "../../src/views/catalog.js";
 import { renderExposition } from "../../src/views/exposition.js";
 import { snapshotSamples, type Sample } from "../../src/views/samples.js";
@@ -15,15 +15,18 @@ import { syntheticTree } from "../helpers/synthetic-tree.js";
 
 async function promClientText(samples: readonly Sample[]): Promise<string> {
   const registry = new Registry();
-  const gauges = new Map<MetricName, Gauge>();
+  const families = new Map<MetricName, Gauge | Counter>();
   for (const sample of samples) {
-    let gauge = gauges.get(sample.name);
-    if (gauge === undefined) {
+    let family = families.get(sample.name);
+    if (family === undefined) {
       const spec = METRICS[sample.name];
-      gauge = new Gauge({ name: sample.name, help: spec.help, labelNames: spec.labels, registers: [registry] });
-      gauges.set(sample.name, gauge);
+      const config = { name: sample.name, help: spec.help, labelNames: spec.labels, registers: [registry] };
+      // Counter values are totals kept elsewhere: inc() from 0 sets them.
+      family = spec.type === "counter" ? new Counter(config) : new Gauge(config);
+      families.set(sample.name, family);
     }
-    gauge.set(sample.labels, sample.value);
+    if (family instanceof Counter) family.inc(sample.labels, sample.value);
+    else family.set(sample.labels, sample.value);
   }
   return registry.metrics();
 }

@@ -3,9 +3,10 @@
 // and label names; values that cannot differ between the two are equal.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { collectDefaultMetrics, Registry } from "prom-client";
+import { collectDefaultMetrics, Histogram, Registry } from "prom-client";
 import { EventLoopDelayMonitor } from "../../src/event-loop-delay.js";
-import { MetricsRenderer } from "../../src/views/metrics.js";
+import { GcDurations } from "../../src/views/gc-durations.js";
+import { MetricsRenderer, PROMETHEUS_CONTENT_TYPE } from "../../src/views/metrics.js";
 
 interface ParsedFamily {
   readonly name: string;
@@ -105,5 +106,36 @@ describe("process metrics", () => {
     } finally {
       monitor.stop();
     }
+  });
+
+  it("the GC histogram renders observations exactly as a prom-client Histogram does", async () => {
+    const ours = new GcDurations();
+    ours.stop(); // only the observations below
+    const registry = new Registry();
+    const reference = new Histogram({
+      name: "nodejs_gc_duration_seconds",
+      help: "Garbage collection duration by kind, one of major, minor, incremental or weakcb.",
+      labelNames: ["kind"],
+      buckets: [0.001, 0.01, 0.1, 1, 2, 5],
+      registers: [registry],
+    });
+    const observations: [string, number][] = [
+      ["minor", 0.0004],
+      ["major", 0.012],
+      ["minor", 0.001],
+      ["incremental", 7.5],
+      ["minor", 0.0021],
+      ["major", 2],
+    ];
+    assert.equal(ours.appendTo(""), (await registry.metrics()).trimEnd(), "no observation yet");
+    for (const [kind, seconds] of observations) {
+      ours.observe(kind, seconds);
+      reference.observe({ kind }, seconds);
+    }
+    assert.equal(`${ours.appendTo("")}\n`, await registry.metrics());
+  });
+
+  it("are served with prom-client's content type", () => {
+    assert.equal(PROMETHEUS_CONTENT_TYPE, Registry.PROMETHEUS_CONTENT_TYPE);
   });
 });
