@@ -103,7 +103,7 @@ function targetsTable(input: ReportInput): string {
   const thousand = scaling?.find((r) => r.case.unit === "patch" && r.case.size === 1000);
   rows.push([
     "1,000 patches: p50 < 50 ms",
-    thousand ? `${ms(thousand.p50, 1)} ms` : "n/a",
+    thousand ? `${ms(thousand.p50, 1)} ms (CPU per scrape ${ms(thousand.cpuPerScrape, 1)} ms)` : "n/a",
     verdict(thousand ? thousand.p50 < PATCHES_P50_LIMIT_SECONDS : undefined),
   ]);
   const rssValues = [
@@ -202,6 +202,7 @@ function scalingSection(rows: readonly ScalingRow[]): string[] {
       String(row.scrapes),
       ms(row.p50),
       ms(row.p99),
+      ms(row.cpuPerScrape),
       previous ? ratio(row.p50, previous.p50) : "",
       marginal === undefined ? "" : `${(marginal * 1e6).toFixed(1)} µs per ${row.case.unit}`,
     ];
@@ -214,11 +215,14 @@ function scalingSection(rows: readonly ScalingRow[]): string[] {
     const a = marginalCost(rows, before);
     const b = marginalCost(rows, last);
     if (a === undefined || b === undefined) return undefined;
-    return `marginal cost per ${unit} at the largest size / the size before: ${ratio(b, a)} (1× = linear)`;
+    return `marginal CPU per ${unit} at the largest size / at the size before: ${ratio(b, a)} (1× = linear)`;
   };
   return [
     "#### Scaling (synthetic trees, 3 objects × 5 functions per patch)",
-    table(["Tree", "Series", "Body KiB", "Scrapes", "p50 ms", "p99 ms", "p50 × previous", "Marginal cost"], body),
+    table(
+      ["Tree", "Series", "Body KiB", "Scrapes", "p50 ms", "p99 ms", "CPU ms/scrape", "p50 × previous", "Marginal CPU"],
+      body,
+    ),
     [linearity("patch"), linearity("thread")].filter((l) => l !== undefined).join("; ") +
       ". Flags: `--collector.transition.blocking-threads` (20 blocking threads' comm read).",
   ];

@@ -61,6 +61,9 @@ async function main(): Promise<void> {
   for (const s of sections) if (!SECTIONS.includes(s)) throw new Error(`unknown section ${s}`);
 
   process.env["TMPDIR"] = values.tmpdir ?? memoryBackedTmp();
+  if (values.tool !== undefined && values.tool !== "wrk" && values.tool !== "autocannon") {
+    throw new Error(`--tool must be wrk or autocannon, not ${values.tool}`);
+  }
   const wrk = which("wrk");
   const tool: LoadTool =
     values.tool === "autocannon" || (values.tool === undefined && wrk === undefined) ? "autocannon" : "wrk";
@@ -113,7 +116,8 @@ async function main(): Promise<void> {
       machine: machineBefore,
       loadAverageAfter: describeMachine().loadAverage,
       tool,
-      toolVersion: tool === "wrk" ? toolVersion(wrk ?? "wrk", ["-v"]) : autocannonVersion(),
+      toolVersion:
+        tool === "wrk" ? toolVersion(wrk ?? "wrk", ["-v"])?.replace(/ Copyright.*$/, "") : autocannonVersion(),
       nodeExporter:
         nodeExporter === undefined
           ? undefined

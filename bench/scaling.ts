@@ -4,7 +4,7 @@
 // per patch (or per thread) from one size to the next.
 import { pathFlags } from "../test/helpers/fixtures.js";
 import { syntheticTree, type SyntheticSpec } from "../test/helpers/synthetic-tree.js";
-import { startOurs } from "./processes.js";
+import { cpuSeconds, startOurs } from "./processes.js";
 import { scrapeSequentially } from "./scrape.js";
 import { quantile } from "./stats.js";
 
@@ -24,11 +24,13 @@ export interface ScalingRow {
   /** Seconds. */
   readonly p50: number;
   readonly p99: number;
+  /** The exporter's CPU seconds per scrape over the timed scrapes: barely moved by other work on the machine. */
+  readonly cpuPerScrape: number;
 }
 
 export function scalingCases(full: boolean): ScalingCase[] {
   const patches = [1, 10, 100, 1000].map((n): ScalingCase => ({
-    label: `${n} patches`,
+    label: `${n} patch${n === 1 ? "" : "es"}`,
     unit: "patch",
     size: n,
     spec: { patches: n },
@@ -60,7 +62,9 @@ export async function runScaling(
       const warmup = await scrapeSequentially(exporter.url, Math.max(5, Math.ceil(scrapes / 10)));
       const body = await (await fetch(exporter.url)).text();
       progress(`scaling: ${c.label}: ${scrapes} scrapes`);
+      const cpuBefore = cpuSeconds(exporter.pid);
       const timed = await scrapeSequentially(exporter.url, scrapes);
+      const cpuPerScrape = (cpuSeconds(exporter.pid) - cpuBefore) / scrapes;
       rows.push({
         case: c,
         series: body.split("\n").filter((line) => line !== "" && !line.startsWith("#")).length,
@@ -68,6 +72,7 @@ export async function runScaling(
         scrapes,
         p50: quantile(timed.seconds, 0.5),
         p99: quantile(timed.seconds, 0.99),
+        cpuPerScrape,
       });
     } finally {
       await exporter.stop();
@@ -76,7 +81,11 @@ export async function runScaling(
   return rows;
 }
 
-/** Marginal seconds per unit from the previous row of the same unit, or undefined for the first. */
+/**
+ * Marginal CPU seconds per unit (patch or thread) from the previous row of the
+ * same unit, or undefined for the first. CPU time rather than p50: on a busy
+ * machine the wall time of a scrape also holds the time other processes ran.
+ */
 export function marginalCost(rows: readonly ScalingRow[], index: number): number | undefined {
   const row = rows[index];
   if (row === undefined) return undefined;
@@ -85,5 +94,5 @@ export function marginalCost(rows: readonly ScalingRow[], index: number): number
     .reverse()
     .find((r) => r.case.unit === row.case.unit);
   if (previous === undefined) return undefined;
-  return (row.p50 - previous.p50) / (row.case.size - previous.case.size);
+  return (row.cpuPerScrape - previous.cpuPerScrape) / (row.case.size - previous.case.size);
 }

@@ -79,10 +79,19 @@ export function readText(path: string, capBytes: number = DEFAULT_READ_CAP_BYTES
   const fd = openQuietly(path, "r");
   if (typeof fd !== "number") return fd;
   try {
-    const buffer = capBytes < scratch.length ? scratch : Buffer.allocUnsafe(capBytes + 1);
-    const limit = Math.min(buffer.length, capBytes + 1);
+    let buffer = scratch;
     let total = 0;
     for (;;) {
+      if (total === buffer.length) {
+        // Only a file larger than the scratch buffer (and within its cap) gets
+        // a buffer of its own, doubled as it grows: allocating the whole cap up
+        // front cost 4 MiB per scrape for /proc/modules, and the garbage
+        // collections that came with it.
+        const grown = Buffer.allocUnsafe(Math.min(capBytes + 1, buffer.length * 2));
+        buffer.copy(grown, 0, 0, total);
+        buffer = grown;
+      }
+      const limit = Math.min(buffer.length, capBytes + 1);
       // A file that filled the first page is a large one: read the rest in large chunks.
       const wanted = total < FIRST_READ_BYTES ? Math.min(FIRST_READ_BYTES, limit - total) : limit - total;
       const n = fs.readSync(fd, buffer, total, wanted, null);

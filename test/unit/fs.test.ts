@@ -52,12 +52,16 @@ describe("readText", () => {
 describe("readText on pseudo-files and page boundaries", () => {
   it("singleRead: a file rendered whole on the first read is read whole, whatever its length", () => {
     const dir = scratch("single");
-    for (const size of [0, 1, 4095, 4096, 4097, 10_000]) {
+    for (const size of [0, 1, 4095, 4096, 4097, 10_000, 65_536, 65_537, 300_000]) {
       const file = path.join(dir, `f${size}`);
-      fs.writeFileSync(file, "y".repeat(size));
-      assert.deepEqual(readText(file, 64 * 1024, true), { ok: true, text: "y".repeat(size) }, `${size} bytes`);
-      assert.deepEqual(readText(file), { ok: true, text: "y".repeat(size) }, `${size} bytes`);
+      const text = "y".repeat(size);
+      fs.writeFileSync(file, text);
+      assert.deepEqual(readText(file, 1024 * 1024, true), { ok: true, text }, `${size} bytes, single read`);
+      assert.deepEqual(readText(file, 1024 * 1024), { ok: true, text }, `${size} bytes`);
     }
+    // Larger than the scratch buffer: grown, and still capped.
+    assert.deepEqual(readText(path.join(dir, "f300000"), 299_999), { ok: false, failure: "too_large", code: "EFBIG" });
+    assert.equal(readText(path.join(dir, "f300000"), 300_000).ok, true);
     // The cap holds for both.
     assert.equal(readText(path.join(dir, "f4097"), 4096, true).ok, false);
   });
