@@ -6,6 +6,7 @@ import type { LoadTool } from "./load.js";
 import type { Machine } from "./machine.js";
 import { table, verdict } from "./markdown.js";
 import type { MemoryResult } from "./memory.js";
+import type { OperationCost } from "./operations.js";
 import { marginalCost, type ScalingRow } from "./scaling.js";
 import { ms, ratio } from "./stats.js";
 
@@ -37,6 +38,7 @@ export interface ReportInput {
   readonly io: IoCheck | undefined;
   /** RSS of a bare `node -e` on this machine, bytes. */
   readonly nodeFloorRss: number | undefined;
+  readonly operations: OperationCost[] | undefined;
 }
 
 export function report(input: ReportInput): string {
@@ -50,6 +52,7 @@ export function report(input: ReportInput): string {
   if (input.scaling !== undefined) parts.push(...scalingSection(input.scaling));
   if (input.memory !== undefined) parts.push(...memorySection(input.memory));
   if (input.io !== undefined) parts.push(...ioSection(input.io));
+  if (input.operations !== undefined) parts.push(...operationsSection(input.operations));
   return `${parts.join("\n\n")}\n`;
 }
 
@@ -252,6 +255,24 @@ function ioSection(io: IoCheck): string[] {
     `${io.tree}: ${io.filesOpened} files opened (${io.filesOpenedTwice} more than once), ` +
       `${io.directoriesListed} directories listed (${io.directoriesListedTwice} more than once), ` +
       `${io.spawns} processes spawned. Asserted by test/http/scrape-io.test.ts.`,
+  ];
+}
+
+function operationsSection(costs: readonly OperationCost[]): string[] {
+  const list = costs[0]?.micros;
+  const read = costs[1]?.micros;
+  const perPatch =
+    list === undefined || read === undefined
+      ? ""
+      : ` A patch (3 objects) is 4 listings and 5 one-read attributes: ${(4 * list + 5 * read).toFixed(0)} µs of ` +
+        "file system work here, before anything is parsed or rendered.";
+  return [
+    "#### Cost of one file system operation (in this process, best of 5 batches)",
+    table(
+      ["Operation", "µs"],
+      costs.map((c) => [c.operation, c.micros.toFixed(1)]),
+    ),
+    `Each listing is 5 system calls (open, fstat, getdents twice, close), each read 3 (open, read, close).${perPatch}`,
   ];
 }
 

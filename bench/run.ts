@@ -11,6 +11,7 @@ import { runCompare, type CompareResult } from "./compare.js";
 import { checkScrapeIo, type IoCheck } from "./io-check.js";
 import type { LoadTool } from "./load.js";
 import { runMemory, type MemoryResult } from "./memory.js";
+import { measureOperations, type OperationCost } from "./operations.js";
 import { report } from "./report.js";
 import { NODE_EXPORTER_ARGS, nodeFloorRss, startNodeExporter, startOurs, type Target } from "./processes.js";
 import { runScaling, scalingCases, type ScalingRow } from "./scaling.js";
@@ -23,14 +24,14 @@ const HELP = `Usage: npm run bench -- [options]
   --scrapes N              timed scrapes per tree in the scaling run (default 200; a quarter for the
                            largest trees)
   --memory-scrapes N       scrapes in the memory run (default 10000)
-  --sections LIST          comma-separated: load,scaling,memory,io (default all)
+  --sections LIST          comma-separated: load,scaling,memory,io,ops (default all)
   --tool wrk|autocannon    load generator (default: wrk when on PATH, else autocannon)
   --node-exporter PATH     node_exporter binary (default: prometheus-node-exporter or node_exporter on PATH)
   --tmpdir DIR             where the synthetic trees go (default /dev/shm when writable: memory-backed,
                            like sysfs)
 `;
 
-const SECTIONS = ["load", "scaling", "memory", "io"] as const;
+const SECTIONS = ["load", "scaling", "memory", "io", "ops"] as const;
 type Section = (typeof SECTIONS)[number];
 
 async function main(): Promise<void> {
@@ -84,6 +85,7 @@ async function main(): Promise<void> {
   let memory: MemoryResult | undefined;
   let io: IoCheck | undefined;
   let floor: number | undefined;
+  let operations: OperationCost[] | undefined;
 
   if (sections.has("io")) {
     progress("io: tracing one scrape in-process");
@@ -109,6 +111,10 @@ async function main(): Promise<void> {
     );
   }
   if (sections.has("memory")) memory = await runMemory(memoryScrapes, progress);
+  if (sections.has("ops")) {
+    progress("ops: timing single file system operations");
+    operations = await measureOperations();
+  }
 
   process.stdout.write(
     report({
@@ -128,6 +134,7 @@ async function main(): Promise<void> {
       memory,
       io,
       nodeFloorRss: floor,
+      operations,
     }),
   );
 }
