@@ -23,7 +23,6 @@ export async function measureOperations(): Promise<OperationCost[]> {
   sync("list a patch directory (readdirSync with types)", () => listDir(patch));
   sync("read an attribute (open, one read, close)", () => readText(attribute, 4096, true));
   sync("read an attribute (open, read to EOF, close)", () => readText(attribute, 4096));
-  sync("read an attribute with fs.readFileSync", () => fs.readFileSync(attribute, "utf8"));
   sync("open a missing file (failure)", () => readText(`${patch}/stack_order`));
   costs.push({
     operation: "read an attribute with fs.promises.readFile (thread pool)",

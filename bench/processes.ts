@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
-import { startExporter } from "../test/helpers/server.js";
+import { MAIN, startExporter } from "../test/helpers/server.js";
 import { sleep } from "./stats.js";
 
 export interface Target {
@@ -14,8 +14,17 @@ export interface Target {
   stop(): Promise<void>;
 }
 
+/** Where our exporter writes a CPU profile when it exits (node --cpu-prof), when set. */
+let profileDir: string | undefined;
+
+export function profileOursInto(dir: string): void {
+  profileDir = dir;
+}
+
 export async function startOurs(args: readonly string[]): Promise<Target> {
-  const exporter = await startExporter(args);
+  const command =
+    profileDir === undefined ? undefined : [process.execPath, "--cpu-prof", `--cpu-prof-dir=${profileDir}`, MAIN];
+  const exporter = await startExporter(args, command === undefined ? {} : { command });
   const pid = exporter.process.pid;
   if (pid === undefined) throw new Error("exporter has no pid");
   return {

@@ -5,6 +5,7 @@
 // and prints a Markdown report on stdout; progress goes to stderr.
 import fs from "node:fs";
 import os from "node:os";
+import path from "node:path";
 import { parseArgs } from "node:util";
 import { describeMachine, toolVersion, which } from "./machine.js";
 import { runCompare, type CompareResult } from "./compare.js";
@@ -13,7 +14,14 @@ import type { LoadTool } from "./load.js";
 import { runMemory, type MemoryResult } from "./memory.js";
 import { measureOperations, type OperationCost } from "./operations.js";
 import { report } from "./report.js";
-import { NODE_EXPORTER_ARGS, nodeFloorRss, startNodeExporter, startOurs, type Target } from "./processes.js";
+import {
+  NODE_EXPORTER_ARGS,
+  nodeFloorRss,
+  profileOursInto,
+  startNodeExporter,
+  startOurs,
+  type Target,
+} from "./processes.js";
 import { runScaling, scalingCases, type ScalingRow } from "./scaling.js";
 
 const HELP = `Usage: npm run bench -- [options]
@@ -29,6 +37,8 @@ const HELP = `Usage: npm run bench -- [options]
   --node-exporter PATH     node_exporter binary (default: prometheus-node-exporter or node_exporter on PATH)
   --tmpdir DIR             where the synthetic trees go (default /dev/shm when writable: memory-backed,
                            like sysfs)
+  --profile DIR            run our exporter under node --cpu-prof, one profile per process in DIR
+                           (summarise one with: node --import tsx bench/profile-summary.ts FILE)
 `;
 
 const SECTIONS = ["load", "scaling", "memory", "io", "ops"] as const;
@@ -46,6 +56,7 @@ async function main(): Promise<void> {
       tool: { type: "string" },
       "node-exporter": { type: "string" },
       tmpdir: { type: "string" },
+      profile: { type: "string" },
       help: { type: "boolean", default: false },
     },
   });
@@ -62,6 +73,7 @@ async function main(): Promise<void> {
   for (const s of sections) if (!SECTIONS.includes(s)) throw new Error(`unknown section ${s}`);
 
   process.env["TMPDIR"] = values.tmpdir ?? memoryBackedTmp();
+  if (values.profile !== undefined) profileOursInto(path.resolve(values.profile));
   if (values.tool !== undefined && values.tool !== "wrk" && values.tool !== "autocannon") {
     throw new Error(`--tool must be wrk or autocannon, not ${values.tool}`);
   }
