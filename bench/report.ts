@@ -113,6 +113,7 @@ function targetsTable(input: ReportInput): string {
     ...(compare ? [compare.memory.get(OURS)?.rss ?? NaN] : []),
     ...(memory ? [memory.points[memory.points.length - 1]?.rss ?? NaN] : []),
   ];
+  const paced = memory?.paced;
   const rss = rssValues.length > 0 ? Math.max(...rssValues) : undefined;
   const start = memory?.points[0]?.rss;
   rows.push([
@@ -121,6 +122,7 @@ function targetsTable(input: ReportInput): string {
       ? "n/a"
       : `${mb(rss)} MB largest measured` +
         (start === undefined ? "" : `, ${mb(start)} MB at start`) +
+        (paced === undefined ? "" : `, ${mb(paced.end)} MB after ${paced.scrapes} scrapes one second apart`) +
         (input.nodeFloorRss === undefined ? "" : `; a bare \`node -e\`: ${mb(input.nodeFloorRss)} MB`),
     verdict(rss === undefined ? undefined : rss < RSS_LIMIT_BYTES),
   ]);
@@ -245,7 +247,11 @@ function memorySection(memory: MemoryResult): string[] {
       ["Scrapes", ...memory.points.map((p) => p.scrapes.toLocaleString("en-US"))],
       [["RSS MB", ...memory.points.map((p) => mb(p.rss))]],
     ),
-    `Peak RSS ${mb(memory.peak)} MB; ${ms(memory.secondsPerScrape)} ms per scrape on average.`,
+    `Peak RSS ${mb(memory.peak)} MB; ${ms(memory.secondsPerScrape)} ms per scrape on average.` +
+      (memory.paced === undefined
+        ? ""
+        : ` A fresh process scraped ${memory.paced.scrapes} times one second apart: ${mb(memory.paced.start)} MB ` +
+          `at start, ${mb(memory.paced.end)} MB at the end.`),
   ];
 }
 

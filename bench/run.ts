@@ -26,12 +26,13 @@ import { runScaling, scalingCases, type ScalingRow } from "./scaling.js";
 
 const HELP = `Usage: npm run bench -- [options]
 
-  --quick                  short run: 2 load rounds of 3 s, 30 scrapes per tree, 2,000 for memory
+  --quick                  short run: 2 load rounds of 3 s, 30 scrapes per tree, 2,000 (and 15 paced) for memory
   --rounds N               load rounds per exporter and connection count (default 4)
   --duration S             seconds per load run (default 5)
   --scrapes N              timed scrapes per tree in the scaling run (default 200; a quarter for the
                            largest trees)
-  --memory-scrapes N       scrapes in the memory run (default 10000)
+  --memory-scrapes N       back-to-back scrapes in the memory run (default 10000)
+  --paced-scrapes N        scrapes one second apart in a fresh process, for memory (default 60; 0 skips)
   --sections LIST          comma-separated: load,scaling,memory,io,ops (default all)
   --tool wrk|autocannon    load generator (default: wrk when on PATH, else autocannon)
   --node-exporter PATH     node_exporter binary (default: prometheus-node-exporter or node_exporter on PATH)
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
       duration: { type: "string" },
       scrapes: { type: "string" },
       "memory-scrapes": { type: "string" },
+      "paced-scrapes": { type: "string" },
       sections: { type: "string", default: SECTIONS.join(",") },
       tool: { type: "string" },
       "node-exporter": { type: "string" },
@@ -69,6 +71,8 @@ async function main(): Promise<void> {
   const durationSeconds = positive(values.duration, quick ? 3 : 5, "--duration");
   const scrapes = positive(values.scrapes, quick ? 30 : 200, "--scrapes");
   const memoryScrapes = positive(values["memory-scrapes"], quick ? 2000 : 10_000, "--memory-scrapes");
+  const pacedScrapes =
+    values["paced-scrapes"] === "0" ? 0 : positive(values["paced-scrapes"], quick ? 15 : 60, "--paced-scrapes");
   const sections = new Set(values.sections.split(",").map((s) => s.trim()) as Section[]);
   for (const s of sections) if (!SECTIONS.includes(s)) throw new Error(`unknown section ${s}`);
 
@@ -122,7 +126,7 @@ async function main(): Promise<void> {
       progress,
     );
   }
-  if (sections.has("memory")) memory = await runMemory(memoryScrapes, progress);
+  if (sections.has("memory")) memory = await runMemory(memoryScrapes, pacedScrapes, progress);
   if (sections.has("ops")) {
     progress("ops: timing single file system operations");
     operations = await measureOperations();
