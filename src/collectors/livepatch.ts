@@ -68,7 +68,7 @@ function collect(ctx: CollectorContext): LivepatchFacts {
   if (!listing.ok) {
     if (listing.failure !== "absent") throw new CollectorError(`cannot list ${root}: ${listing.code}`);
     // No directory: either livepatch is not built, or sysfs itself is missing.
-    if (!ctx.files.list(sysPath(ctx.paths, "kernel")).ok) {
+    if (!ctx.files.probeDir(sysPath(ctx.paths, "kernel")).ok) {
       throw new CollectorError(`sysfs is not available at ${ctx.paths.sysfs}`);
     }
     return { sysfsPresent: false, patches: [], modulesWithoutPatch: modulesWithoutPatch(ctx, []) };
@@ -178,7 +178,7 @@ function patchStatus(
   const inTransition = transition.state === "ok" && transition.value;
   if (!inTransition) return known(enabled.value ? "applied" : "disabled");
   if (enabled.value) return known("patching");
-  const initstate = ctx.files.readText(sysPath(ctx.paths, "module", name, "initstate"));
+  const initstate = ctx.files.readText(sysPath(ctx.paths, "module", name, "initstate"), { singleRead: true });
   return known(initstate.ok && trimValue(initstate.text) === "coming" ? "patching" : "unpatching");
 }
 

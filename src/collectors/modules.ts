@@ -36,7 +36,7 @@ export function createModulesCollector(): Collector<"modules"> {
 
 function collect(ctx: CollectorContext): ModulesFacts {
   // Absence below only means "not built" if procfs itself is there.
-  if (!ctx.files.list(procPath(ctx.paths, "sys", "kernel")).ok) {
+  if (!ctx.files.probeDir(procPath(ctx.paths, "sys", "kernel")).ok) {
     throw new CollectorError(`procfs is not available at ${ctx.paths.procfs}`);
   }
   const disabled = readFact(ctx.files, procPath(ctx.paths, "sys", "kernel", "modules_disabled"), parseBool01);

@@ -143,7 +143,7 @@ function walkThreads(
         break walk;
       }
       const taskDir = procPath(ctx.paths, process.name, "task", task.name);
-      const read = ctx.files.readText(`${taskDir}/patch_state`, { quiet: true });
+      const read = ctx.files.readText(`${taskDir}/patch_state`, { quiet: true, singleRead: true });
       if (!read.ok && (read.failure === "absent" || read.failure === "vanished")) continue;
       seen += 1;
       const state = read.ok ? parsePatchState(read.text) : undefined;
@@ -155,7 +155,7 @@ function walkThreads(
       if (state === target) continue;
       blocking += 1;
       if (options.blockingThreads && blockers.length < options.blockingThreadsLimit) {
-        const comm = ctx.files.readText(`${taskDir}/comm`, { quiet: true });
+        const comm = ctx.files.readText(`${taskDir}/comm`, { quiet: true, singleRead: true });
         blockers.push({ pid: Number(process.name), tid: Number(task.name), comm: comm.ok ? trimValue(comm.text) : "" });
       }
     }

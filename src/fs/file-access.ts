@@ -10,6 +10,7 @@ import { resolveUnderRoot, type RootResolution } from "./host-paths.js";
 import {
   DEFAULT_READ_CAP_BYTES,
   listDir,
+  probeDir,
   readBytes,
   readText,
   statPath,
@@ -47,6 +48,8 @@ export interface ReadOptions {
   readonly capBytes?: number;
   /** Count failures but do not log each one (bulk walks log a summary instead). */
   readonly quiet?: boolean;
+  /** The kernel renders the file whole on the first read (see readText). */
+  readonly singleRead?: boolean;
 }
 
 export class FileAccess {
@@ -63,7 +66,7 @@ export class FileAccess {
   }
 
   readText(path: string, options: ReadOptions = {}): ReadResult {
-    const result = readText(path, options.capBytes ?? DEFAULT_READ_CAP_BYTES);
+    const result = readText(path, options.capBytes ?? DEFAULT_READ_CAP_BYTES, options.singleRead ?? false);
     this.observe(path, result, options);
     return result;
   }
@@ -77,6 +80,13 @@ export class FileAccess {
   list(path: string, options: ReadOptions = {}): ListResult {
     const result = listDir(path);
     this.observe(path, result, options);
+    return result;
+  }
+
+  /** Whether a directory exists and could be listed, without listing it. */
+  probeDir(path: string): ReturnType<typeof probeDir> {
+    const result = probeDir(path);
+    this.observe(path, result, {});
     return result;
   }
 

@@ -58,7 +58,9 @@ export function resolveUnderRoot(rootfs: string, hostPath: string): RootResoluti
     const candidate = path.join(root, ...resolved, component);
     let target: string | undefined;
     try {
-      const stats = fs.lstatSync(candidate);
+      // A missing component is common (no /run/reboot-required): no exception for it, they are slow.
+      const stats = fs.lstatSync(candidate, { throwIfNoEntry: false });
+      if (stats === undefined) return { ok: false, failure: "absent", code: "ENOENT" };
       if (stats.isSymbolicLink()) target = fs.readlinkSync(candidate);
     } catch (error) {
       return { ok: false, ...classifyError(error) };

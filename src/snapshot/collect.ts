@@ -28,9 +28,12 @@ export class SnapshotSource {
   private readonly pending = new Set<CollectorName>();
   private readonly memory = new FailureMemory();
   private readonly toRun: readonly CollectorName[];
+  /** One child logger per collector for the life of the source, not one per scrape. */
+  private readonly logs = new Map<CollectorName, Logger>();
 
   constructor(private readonly options: SnapshotSourceOptions) {
     this.toRun = withDependencies(options.collectors, options.enabled);
+    for (const name of this.toRun) this.logs.set(name, options.log.child({ collector: name }));
   }
 
   /** A fresh snapshot, or the one being collected right now. */
@@ -65,7 +68,7 @@ export class SnapshotSource {
   ): Promise<CollectorRun> {
     const collector = this.options.collectors[name];
     await Promise.all(collector.dependsOn.map(runOne));
-    const log = this.options.log.child({ collector: name });
+    const log = this.logs.get(name) ?? this.options.log.child({ collector: name });
     const files = new FileAccess(log, this.memory);
     const enabled = this.options.enabled.has(name);
     const started = process.hrtime.bigint();
@@ -78,29 +81,44 @@ export class SnapshotSource {
 
     const deps: Partial<FactsByCollector> = {};
     for (const dep of collector.dependsOn) if (facts[dep] !== undefined) Object.assign(deps, { [dep]: facts[dep] });
+    let result: ReturnType<typeof collector.collect>;
+    try {
+      result = collector.collect({ paths: this.options.paths, files, log, deps });
+    } catch (error) {
+      return finish(errorMessage(error));
+    }
+    // A synchronous collector has finished: no timer could have fired before
+    // it returned, so it needs none (one timer and four promises less per
+    // collector and scrape).
+    if (!(result instanceof Promise)) {
+      Object.assign(facts, { [name]: result });
+      return finish(undefined);
+    }
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<"timeout">((resolve) => {
       // Not unref'd: `check` must wait for the verdict even when nothing else keeps the process alive.
       timer = setTimeout(() => resolve("timeout"), this.options.timeoutMs);
     });
     this.pending.add(name);
-    const work = Promise.resolve()
-      .then(() => collector.collect({ paths: this.options.paths, files, log, deps }))
-      .finally(() => this.pending.delete(name));
+    const work = result.finally(() => this.pending.delete(name));
     try {
-      const result = await Promise.race([work, timeout]);
-      if (result === "timeout") {
+      const value = await Promise.race([work, timeout]);
+      if (value === "timeout") {
         work.catch(() => undefined); // it may still fail later; already reported
         return finish(`timed out after ${this.options.timeoutMs} ms`);
       }
-      Object.assign(facts, { [name]: result });
+      Object.assign(facts, { [name]: value });
       return finish(undefined);
     } catch (error) {
-      return finish(error instanceof Error ? error.message : String(error));
+      return finish(errorMessage(error));
     } finally {
       clearTimeout(timer);
     }
   }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** The enabled collectors plus everything they depend on, in documentation order. */

@@ -1,53 +1,35 @@
-// The only module that imports prom-client. Turns samples into the Prometheus
-// text exposition format. A fresh registry per scrape: families with no sample
-// are not rendered at all (prom-client would print an unlabeled gauge that was
-// never set as 0, which would be a lie here). process_* and nodejs_* live in
-// their own registry, dropped by --web.disable-exporter-metrics.
-import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
-import { METRICS, type MetricName } from "./catalog.js";
+// Renders a scrape: the exporter's own samples (exposition.ts: families with
+// no sample are not rendered at all, where a prom-client Gauge that was never
+// set would print a 0, which would be a lie here), then the process_* and
+// nodejs_* families of prom-client's default metrics (process-metrics.ts),
+// dropped by --web.disable-exporter-metrics.
+//
+// Both used to go through prom-client (a Registry and Gauges built per scrape,
+// and collectDefaultMetrics); they are now written directly, byte for byte
+// the same format, because that was most of the CPU of a scrape (bench/,
+// README "Performance"). prom-client stays the reference the tests compare
+// the output with.
 import type { Sample } from "./samples.js";
+import { renderExposition } from "./exposition.js";
+import { ProcessMetrics } from "./process-metrics.js";
 
-const MISNAMED_DEFAULT_METRICS = [
-  "nodejs_active_handles_total",
-  "nodejs_active_requests_total",
-  "nodejs_active_resources_total",
-];
+/** Prometheus text exposition format 0.0.4, as prom-client's Registry.PROMETHEUS_CONTENT_TYPE. */
+export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
 export class MetricsRenderer {
-  private readonly processRegistry: Registry | undefined;
+  private readonly process: ProcessMetrics | undefined;
 
   constructor(options: { readonly exporterMetrics: boolean }) {
-    if (options.exporterMetrics) {
-      this.processRegistry = new Registry();
-      collectDefaultMetrics({ register: this.processRegistry });
-      // Gauges named like counters, which `promtool check metrics` rejects.
-      for (const name of MISNAMED_DEFAULT_METRICS) this.processRegistry.removeSingleMetric(name);
-    }
+    if (options.exporterMetrics) this.process = new ProcessMetrics();
   }
 
   /** The exact Content-Type of the exposition format this renders. */
   get contentType(): string {
-    return Registry.PROMETHEUS_CONTENT_TYPE;
+    return PROMETHEUS_CONTENT_TYPE;
   }
 
-  async render(samples: readonly Sample[]): Promise<string> {
-    const registry = new Registry();
-    const families = new Map<MetricName, Gauge | Counter>();
-    for (const sample of samples) {
-      let family = families.get(sample.name);
-      if (family === undefined) {
-        const spec = METRICS[sample.name];
-        const config = { name: sample.name, help: spec.help, labelNames: spec.labels, registers: [registry] };
-        // Counter values are totals kept elsewhere (a fresh registry each scrape): inc() from 0 sets them.
-        family = spec.type === "counter" ? new Counter(config) : new Gauge(config);
-        families.set(sample.name, family);
-      }
-      if (family instanceof Counter) family.inc(sample.labels, sample.value);
-      else family.set(sample.labels, sample.value);
-    }
-    const own = await registry.metrics();
-    if (this.processRegistry === undefined) return own;
-    const process = await this.processRegistry.metrics();
-    return own.length === 0 ? process : `${own.replace(/\n*$/, "\n")}${process}`;
+  render(samples: readonly Sample[]): Promise<string> {
+    const own = renderExposition(samples);
+    return Promise.resolve(this.process === undefined ? own : `${own}${this.process.render()}\n`);
   }
 }

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { resolveUnderRoot } from "../../src/fs/host-paths.js";
-import { classifyError, listDir, readText } from "../../src/fs/read.js";
+import { classifyError, listDir, probeDir, readText, statPath } from "../../src/fs/read.js";
 import { FailureMemory, FileAccess } from "../../src/fs/file-access.js";
 import type { Logger } from "../../src/log.js";
 import { testDir } from "../helpers/fixtures.js";
@@ -46,6 +46,57 @@ describe("readText", () => {
       code: "ESRCH",
     });
     assert.deepEqual(classifyError("weird"), { failure: "io_error", code: "UNKNOWN" });
+  });
+});
+
+describe("readText on pseudo-files and page boundaries", () => {
+  it("singleRead: a file rendered whole on the first read is read whole, whatever its length", () => {
+    const dir = scratch("single");
+    for (const size of [0, 1, 4095, 4096, 4097, 10_000, 65_536, 65_537, 300_000]) {
+      const file = path.join(dir, `f${size}`);
+      const text = "y".repeat(size);
+      fs.writeFileSync(file, text);
+      assert.deepEqual(readText(file, 1024 * 1024, true), { ok: true, text }, `${size} bytes, single read`);
+      assert.deepEqual(readText(file, 1024 * 1024), { ok: true, text }, `${size} bytes`);
+    }
+    // Larger than the scratch buffer: grown, and still capped.
+    assert.deepEqual(readText(path.join(dir, "f300000"), 299_999), { ok: false, failure: "too_large", code: "EFBIG" });
+    assert.equal(readText(path.join(dir, "f300000"), 300_000).ok, true);
+    // The cap holds for both.
+    assert.equal(readText(path.join(dir, "f4097"), 4096, true).ok, false);
+  });
+
+  it("singleRead matches a full read on this kernel's sysfs attributes and single-value procfs files", () => {
+    const candidates = [
+      "/proc/sys/kernel/osrelease",
+      "/proc/sys/kernel/tainted",
+      "/sys/devices/system/cpu/online",
+      "/sys/kernel/mm/transparent_hugepage/enabled",
+      "/sys/module/module/parameters/sig_enforce",
+      "/sys/kernel/security/lockdown",
+    ].filter((p) => readText(p).ok);
+    assert.ok(candidates.length > 0, "no pseudo-file to check on this machine");
+    for (const file of candidates) assert.deepEqual(readText(file, 64 * 1024, true), readText(file), file);
+  });
+
+  it("without singleRead, a multi-record seq_file longer than a page is read to the end", () => {
+    // /proc/self/smaps returns one page of records per read: a short read that is not the end.
+    const text = readText("/proc/self/smaps", 4 * 1024 * 1024);
+    assert.ok(text.ok);
+    assert.ok(text.text.length > 8192, "smaps is several pages");
+    const reference = fs.readFileSync("/proc/self/smaps", "utf8");
+    const mappings = (t: string) => t.split("\n").filter((l) => l.startsWith("Rss:")).length;
+    assert.ok(Math.abs(mappings(text.text) - mappings(reference)) <= 2, "as many mappings as a full read");
+  });
+
+  it("probeDir and statPath report like listDir, without listing or throwing", () => {
+    const dir = scratch("probe");
+    fs.writeFileSync(path.join(dir, "file"), "x");
+    assert.deepEqual(probeDir(dir), { ok: true });
+    assert.deepEqual(probeDir(path.join(dir, "missing")), { ok: false, failure: "absent", code: "ENOENT" });
+    assert.deepEqual(probeDir(path.join(dir, "file")), { ok: false, failure: "absent", code: "ENOTDIR" });
+    assert.deepEqual(statPath(path.join(dir, "missing")), { ok: false, failure: "absent", code: "ENOENT" });
+    assert.equal(statPath(path.join(dir, "file")).ok, true);
   });
 });
 

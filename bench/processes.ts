@@ -1,0 +1,144 @@
+// The two exporters as separate processes on loopback: ours is the built
+// dist/main.js started by the tests' helper (kernel-chosen port), node_exporter
+// is Debian's prometheus-node-exporter on a free port found the same way.
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import { MAIN, startExporter } from "../test/helpers/server.js";
+import { sleep } from "./stats.js";
+
+export interface Target {
+  readonly name: string;
+  readonly url: string;
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+/** Where our exporter writes a CPU profile when it exits (node --cpu-prof), when set. */
+let profileDir: string | undefined;
+
+export function profileOursInto(dir: string): void {
+  profileDir = dir;
+}
+
+export async function startOurs(args: readonly string[]): Promise<Target> {
+  const command =
+    profileDir === undefined ? undefined : [process.execPath, "--cpu-prof", `--cpu-prof-dir=${profileDir}`, MAIN];
+  const exporter = await startExporter(args, command === undefined ? {} : { command });
+  const pid = exporter.process.pid;
+  if (pid === undefined) throw new Error("exporter has no pid");
+  return {
+    name: "livepatch_exporter",
+    url: `${exporter.url}/metrics`,
+    pid,
+    stop: async () => {
+      await exporter.stop();
+    },
+  };
+}
+
+/** node_exporter with the two collectors the issue asks for: a comparable amount of work. */
+export const NODE_EXPORTER_ARGS = ["--collector.disable-defaults", "--collector.uname", "--collector.os"];
+
+export async function startNodeExporter(binary: string): Promise<Target> {
+  // The port is free when we ask; another process could take it before
+  // node_exporter binds it, so try a few.
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort();
+    const child = spawn(
+      binary,
+      [...NODE_EXPORTER_ARGS, `--web.listen-address=127.0.0.1:${port}`, "--log.level=error"],
+      {
+        stdio: ["ignore", "ignore", "pipe"],
+      },
+    );
+    let stderr = "";
+    child.stderr.setEncoding("utf8");
+    child.stderr.on("data", (chunk: string) => (stderr += chunk));
+    const url = `http://127.0.0.1:${port}/metrics`;
+    try {
+      await waitForHttp(url, child);
+    } catch (error) {
+      child.kill("SIGKILL");
+      lastError = new Error(`node_exporter did not start: ${String(error)}\n${stderr}`);
+      continue;
+    }
+    const pid = child.pid;
+    if (pid === undefined) throw new Error("node_exporter has no pid");
+    return { name: "node_exporter", url, pid, stop: () => stopChild(child) };
+  }
+  throw lastError;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHttp(url: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}`);
+    try {
+      const response = await fetch(url);
+      await response.arrayBuffer();
+      if (response.ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await sleep(50);
+  }
+  throw new Error("timed out");
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGTERM");
+  const killer = setTimeout(() => child.kill("SIGKILL"), 5000);
+  await exited;
+  clearTimeout(killer);
+}
+
+/** Resident set size of a process, in bytes (VmRSS), and its peak (VmHWM). */
+export function residentMemory(pid: number): { rss: number; peak: number } {
+  const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+  const kib = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN);
+  return { rss: kib("VmRSS") * 1024, peak: kib("VmHWM") * 1024 };
+}
+
+/**
+ * CPU time (user + system, all threads) a process has used, in seconds, from
+ * /proc/<pid>/stat. Divided by the requests served, it is the cost of a
+ * request, much less disturbed than req/s by other work on the machine.
+ */
+export function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name (which may contain spaces) start at state, field 3.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime (14), stime (15)
+  return ticks / CLOCK_TICKS_PER_SECOND;
+}
+
+/** USER_HZ: 100 on every Linux architecture Node.js runs on. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** Resident set of a Node.js process that loads nothing: what any Node.js exporter starts from here. */
+export async function nodeFloorRss(): Promise<number> {
+  const child = spawn(process.execPath, ["-e", "setTimeout(() => {}, 5000)"], { stdio: "ignore" });
+  try {
+    await sleep(500);
+    if (child.pid === undefined) return NaN;
+    return residentMemory(child.pid).rss;
+  } finally {
+    await stopChild(child);
+  }
+}

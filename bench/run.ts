@@ -1,0 +1,185 @@
+// npm run bench [-- --quick] [-- --help]
+//
+// Builds nothing itself (the npm script runs `npm run build` first), then
+// measures the built exporter (dist/main.js, a separate process on loopback)
+// and prints a Markdown report on stdout; progress goes to stderr.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { describeMachine, toolVersion, which } from "./machine.js";
+import { runCompare, type CompareResult } from "./compare.js";
+import { checkScrapeIo, type IoCheck } from "./io-check.js";
+import type { LoadTool } from "./load.js";
+import { runMemory, type MemoryResult } from "./memory.js";
+import { measureOperations, type OperationCost } from "./operations.js";
+import { report } from "./report.js";
+import {
+  NODE_EXPORTER_ARGS,
+  nodeFloorRss,
+  profileOursInto,
+  startNodeExporter,
+  startOurs,
+  type Target,
+} from "./processes.js";
+import { runScaling, scalingCases, type ScalingRow } from "./scaling.js";
+
+const HELP = `Usage: npm run bench -- [options]
+
+  --quick                  short run: 2 load rounds of 3 s, 30 scrapes per tree, 2,000 (and 15 paced) for memory
+  --rounds N               load rounds per exporter and connection count (default 4)
+  --duration S             seconds per load run (default 5)
+  --scrapes N              timed scrapes per tree in the scaling run (default 200; a quarter for the
+                           largest trees)
+  --memory-scrapes N       back-to-back scrapes in the memory run (default 10000)
+  --paced-scrapes N        scrapes one second apart in a fresh process, for memory (default 60; 0 skips)
+  --sections LIST          comma-separated: load,scaling,memory,io,ops (default all)
+  --tool wrk|autocannon    load generator (default: wrk when on PATH, else autocannon)
+  --node-exporter PATH     node_exporter binary (default: prometheus-node-exporter or node_exporter on PATH)
+  --tmpdir DIR             where the synthetic trees go (default /dev/shm when writable: memory-backed,
+                           like sysfs)
+  --profile DIR            run our exporter under node --cpu-prof, one profile per process in DIR
+                           (summarise one with: node --import tsx bench/profile-summary.ts FILE)
+`;
+
+const SECTIONS = ["load", "scaling", "memory", "io", "ops"] as const;
+type Section = (typeof SECTIONS)[number];
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: "boolean", default: false },
+      rounds: { type: "string" },
+      duration: { type: "string" },
+      scrapes: { type: "string" },
+      "memory-scrapes": { type: "string" },
+      "paced-scrapes": { type: "string" },
+      sections: { type: "string", default: SECTIONS.join(",") },
+      tool: { type: "string" },
+      "node-exporter": { type: "string" },
+      tmpdir: { type: "string" },
+      profile: { type: "string" },
+      help: { type: "boolean", default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  const quick = values.quick;
+  const rounds = positive(values.rounds, quick ? 2 : 4, "--rounds");
+  const durationSeconds = positive(values.duration, quick ? 3 : 5, "--duration");
+  const scrapes = positive(values.scrapes, quick ? 30 : 200, "--scrapes");
+  const memoryScrapes = positive(values["memory-scrapes"], quick ? 2000 : 10_000, "--memory-scrapes");
+  const pacedScrapes =
+    values["paced-scrapes"] === "0" ? 0 : positive(values["paced-scrapes"], quick ? 15 : 60, "--paced-scrapes");
+  const sections = new Set(values.sections.split(",").map((s) => s.trim()) as Section[]);
+  for (const s of sections) if (!SECTIONS.includes(s)) throw new Error(`unknown section ${s}`);
+
+  process.env["TMPDIR"] = values.tmpdir ?? memoryBackedTmp();
+  if (values.profile !== undefined) profileOursInto(path.resolve(values.profile));
+  if (values.tool !== undefined && values.tool !== "wrk" && values.tool !== "autocannon") {
+    throw new Error(`--tool must be wrk or autocannon, not ${values.tool}`);
+  }
+  const wrk = which("wrk");
+  const tool: LoadTool =
+    values.tool === "autocannon" || (values.tool === undefined && wrk === undefined) ? "autocannon" : "wrk";
+  if (tool === "wrk" && wrk === undefined) throw new Error("--tool wrk: wrk is not on PATH (apt-get install wrk)");
+  const nodeExporter =
+    values["node-exporter"] !== undefined
+      ? which(values["node-exporter"])
+      : (which("prometheus-node-exporter") ?? which("node_exporter"));
+  if (values["node-exporter"] !== undefined && nodeExporter === undefined) {
+    throw new Error(`--node-exporter ${values["node-exporter"]}: not found`);
+  }
+  const progress = (line: string): void => void process.stderr.write(`bench: ${line}\n`);
+
+  const machineBefore = describeMachine();
+  const started = new Date();
+  let compare: CompareResult | undefined;
+  let scaling: ScalingRow[] | undefined;
+  let memory: MemoryResult | undefined;
+  let io: IoCheck | undefined;
+  let floor: number | undefined;
+  let operations: OperationCost[] | undefined;
+
+  if (sections.has("io")) {
+    progress("io: tracing one scrape in-process");
+    io = await checkScrapeIo();
+  }
+  if (sections.has("load")) {
+    floor = await nodeFloorRss();
+    const targets: Target[] = [await startOurs([])];
+    try {
+      if (nodeExporter === undefined) progress("load: node_exporter is not installed; measuring ours alone");
+      else targets.push(await startNodeExporter(nodeExporter));
+      compare = await runCompare(targets, { tool, wrkPath: wrk ?? "wrk", rounds, durationSeconds }, progress);
+    } finally {
+      for (const target of targets) await target.stop();
+    }
+  }
+  if (sections.has("scaling")) {
+    const cases = scalingCases(!quick);
+    scaling = await runScaling(
+      cases,
+      (c) => (c.size >= 1000 ? Math.max(10, Math.ceil(scrapes / 4)) : scrapes),
+      progress,
+    );
+  }
+  if (sections.has("memory")) memory = await runMemory(memoryScrapes, pacedScrapes, progress);
+  if (sections.has("ops")) {
+    progress("ops: timing single file system operations");
+    operations = await measureOperations();
+  }
+
+  process.stdout.write(
+    report({
+      started,
+      machine: machineBefore,
+      loadAverageAfter: describeMachine().loadAverage,
+      tool,
+      toolVersion:
+        tool === "wrk" ? toolVersion(wrk ?? "wrk", ["-v"])?.replace(/ Copyright.*$/, "") : autocannonVersion(),
+      nodeExporter:
+        nodeExporter === undefined
+          ? undefined
+          : { version: toolVersion(nodeExporter) ?? "unknown version", args: NODE_EXPORTER_ARGS },
+      settings: { rounds, durationSeconds, scrapes, memoryScrapes, tmpdir: os.tmpdir(), quick },
+      compare,
+      scaling,
+      memory,
+      io,
+      nodeFloorRss: floor,
+      operations,
+    }),
+  );
+}
+
+function positive(value: string | undefined, fallback: number, flag: string): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} must be a positive integer`);
+  return n;
+}
+
+/** /dev/shm when it is a writable directory, else the system's temporary directory. */
+function memoryBackedTmp(): string {
+  try {
+    fs.accessSync("/dev/shm", fs.constants.W_OK);
+    return "/dev/shm";
+  } catch {
+    return os.tmpdir();
+  }
+}
+
+function autocannonVersion(): string {
+  const pkg = JSON.parse(
+    fs.readFileSync(new URL("../node_modules/autocannon/package.json", import.meta.url), "utf8"),
+  ) as { version?: string };
+  return `autocannon ${pkg.version ?? "?"}`;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});
