@@ -77,6 +77,26 @@ const FIRST_READ_BYTES = 4096;
  * which return one page of records per read.
  */
 export function readText(path: string, capBytes: number = DEFAULT_READ_CAP_BYTES, singleRead = false): ReadResult {
+  const read = readRaw(path, capBytes, singleRead);
+  return read.ok ? { ok: true, text: read.buffer.toString("utf8", 0, read.length) } : read;
+}
+
+/** Reads a whole file as bytes, up to `capBytes` (for /proc/config.gz). Never throws. */
+export function readBytes(
+  path: string,
+  capBytes: number,
+): { ok: true; bytes: Buffer } | { ok: false; failure: ReadFailure; code: string } {
+  const read = readRaw(path, capBytes, false);
+  // A copy: the buffer may be the shared scratch buffer.
+  return read.ok ? { ok: true, bytes: Buffer.from(read.buffer.subarray(0, read.length)) } : read;
+}
+
+/** The bytes of a file in `buffer[0, length)`; `buffer` may be the shared scratch buffer. */
+function readRaw(
+  path: string,
+  capBytes: number,
+  singleRead: boolean,
+): { ok: true; buffer: Buffer; length: number } | { ok: false; failure: ReadFailure; code: string } {
   const fd = openQuietly(path, "r");
   if (typeof fd !== "number") return fd;
   try {
@@ -100,33 +120,7 @@ export function readText(path: string, capBytes: number = DEFAULT_READ_CAP_BYTES
       if (total > capBytes) return { ok: false, failure: "too_large", code: "EFBIG" };
       if (n === 0 || (singleRead && n < wanted)) break;
     }
-    return { ok: true, text: buffer.toString("utf8", 0, total) };
-  } catch (error) {
-    return { ok: false, ...classifyError(error) };
-  } finally {
-    closeQuietly(fd);
-  }
-}
-
-/** Reads a whole file as bytes, up to `capBytes` (for /proc/config.gz). Never throws. */
-export function readBytes(
-  path: string,
-  capBytes: number,
-): { ok: true; bytes: Buffer } | { ok: false; failure: ReadFailure; code: string } {
-  const fd = openQuietly(path, "r");
-  if (typeof fd !== "number") return fd;
-  try {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const chunk = Buffer.allocUnsafe(64 * 1024);
-      const n = fs.readSync(fd, chunk, 0, chunk.length, null);
-      if (n === 0) break;
-      total += n;
-      if (total > capBytes) return { ok: false, failure: "too_large", code: "EFBIG" };
-      chunks.push(chunk.subarray(0, n));
-    }
-    return { ok: true, bytes: Buffer.concat(chunks, total) };
+    return { ok: true, buffer, length: total };
   } catch (error) {
     return { ok: false, ...classifyError(error) };
   } finally {

@@ -1,0 +1,38 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { snapshotSamples } from "../../src/views/samples.js";
+import { HANDMADE, type HandmadeName, type RealCapture } from "../fixtures/handmade.js";
+import { handmadeTree, realKernelTree } from "../helpers/fixtures.js";
+import { snapshotOf } from "../helpers/collect.js";
+import { syntheticTree } from "../helpers/synthetic-tree.js";
+
+const REAL: RealCapture[] = [
+  "clean",
+  "basic-enabled",
+  "busy-stuck",
+  "stacked",
+  "disabled-during",
+  "modules-disabled",
+  "lockdown-integrity",
+];
+
+const TREES: [string, () => string][] = [
+  ...REAL.map((name): [string, () => string] => [name, () => realKernelTree(name)]),
+  ...(Object.keys(HANDMADE) as HandmadeName[]).map((name): [string, () => string] => [name, () => handmadeTree(name)]),
+  ["synthetic 20 patches in transition", () => syntheticTree({ patches: 20, transitionThreads: 50 })],
+];
+
+describe("samples", () => {
+  // prom-client keeps the last value of a label set set twice: a duplicate would hide a bug.
+  it("no fixture emits the same series twice", async () => {
+    for (const [name, tree] of TREES) {
+      const snapshot = await snapshotOf(tree(), { transition: { blockingThreads: true } });
+      const seen = new Set<string>();
+      for (const sample of snapshotSamples(snapshot, { version: "0", revision: "0" })) {
+        const key = JSON.stringify([sample.name, Object.entries(sample.labels).sort()]);
+        assert.ok(!seen.has(key), `${name}: ${key} emitted twice`);
+        seen.add(key);
+      }
+    }
+  });
+});
