@@ -13,6 +13,12 @@ export interface RunningExporter {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** Exporters still running: none outlives the test process, whatever happens to it. */
+const alive = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of alive) child.kill("SIGKILL");
+});
+
 export async function startExporter(
   args: readonly string[],
   options: {
@@ -36,6 +42,8 @@ export async function startExporter(
   });
   const logs: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  alive.add(child);
+  void exited.then(() => alive.delete(child));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`exporter did not start:\n${logs.join("\n")}`)),
