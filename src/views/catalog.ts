@@ -172,7 +172,7 @@ export const METRICS = {
     [],
     "Whether a live patch transition is in progress (1) or not (0).",
     "/sys/kernel/livepatch/*/transition",
-    "the livepatch collector failed",
+    "the livepatch collector failed, or a patch's state is unknown so no answer would be true (the transition collector then fails)",
   ),
   livepatch_transition_info: spec(
     "transition",
