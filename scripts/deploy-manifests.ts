@@ -1,14 +1,13 @@
 // Renders the Kubernetes objects that are generated from other files of the repository, so that
 // each fact has one source: the PrometheusRule from deploy/prometheus/rules/*.yml and the Grafana
 // dashboards ConfigMap from dashboards/*.json. `npm run deploy:generate` writes them;
-// test/deploy/kubernetes.test.ts fails when the committed files are out of step.
+// test/deploy/kubernetes.test.ts runs it with --check and fails when the committed files are out of step.
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import prettier from "prettier";
 import { parse, stringify } from "yaml";
+import { ROOT } from "./generated.js";
 
-export const ROOT = fileURLToPath(new URL("../", import.meta.url));
 export const RULES_DIR = "deploy/prometheus/rules";
 export const DASHBOARDS_DIR = "dashboards";
 

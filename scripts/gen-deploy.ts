@@ -1,9 +1,11 @@
-// npm run deploy:generate: rewrites the generated Kubernetes objects (see deploy-manifests.ts).
-import fs from "node:fs";
-import path from "node:path";
-import { GENERATED, ROOT } from "./deploy-manifests.js";
+// npm run deploy:generate [-- --check]: the generated Kubernetes objects (see deploy-manifests.ts).
+import { GENERATED } from "./deploy-manifests.js";
+import { writeOrCheck } from "./generated.js";
 
-for (const generated of GENERATED.map((make) => make())) {
-  fs.writeFileSync(path.join(ROOT, generated.file), await generated.render());
-  console.log(`${generated.file} <- ${generated.sources.join(", ") || "(no sources)"}`);
-}
+const files = await Promise.all(
+  GENERATED.map((make) => make()).map(async (generated) => ({
+    file: generated.file,
+    content: await generated.render(),
+  })),
+);
+writeOrCheck(files, "npm run deploy:generate");
