@@ -8,7 +8,9 @@ import type { RuntimeInfo } from "./host-info.js";
 import { landingPage } from "./views/landing.js";
 import type { MetricsRenderer } from "./views/metrics.js";
 import { buildReport } from "./views/report.js";
-import { snapshotSamples, type BuildInfo, type Sample } from "./views/samples.js";
+import type { BuildInfo } from "./views/exporter.js";
+import { snapshotSamples } from "./views/samples.js";
+import type { Sample } from "./views/view.js";
 
 export interface AppDependencies {
   readonly snapshot: () => Promise<Snapshot>;

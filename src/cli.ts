@@ -1,16 +1,17 @@
-// Command-line flags, node_exporter style, each with an environment fallback:
-// --web.listen-address <-> LIVEPATCH_EXPORTER_WEB_LISTEN_ADDRESS. Boolean
-// variables take true/false/1/0; a flag given on the command line wins.
+// Command-line flags, node_exporter style. Every flag's environment variable
+// is derived from the flag itself (envName): --web.listen-address reads
+// LIVEPATCH_EXPORTER_WEB_LISTEN_ADDRESS, --no-collector.taint and
+// --collector.taint share LIVEPATCH_EXPORTER_COLLECTOR_TAINT. Boolean
+// variables take true/false/1/0/yes/no; a flag given on the command line wins.
 import { Command, InvalidArgumentError, Option } from "commander";
 import type { ClientMode, ClientOptions } from "./clients/fleet.js";
 import { CLIENT_NAMES, isClientName, type ClientName } from "./clients/names.js";
 import { CLIENTS } from "./clients/registry.js";
-import { DEFAULT_CLIENT_COLLECTOR_OPTIONS } from "./collectors/client.js";
-import { DEFAULT_TRANSITION_OPTIONS } from "./collectors/transition.js";
-import { COLLECTOR_NAMES, type CollectorName } from "./collectors/types.js";
+import { DEFAULT_CLIENT_COLLECTOR_OPTIONS, DEFAULT_TRANSITION_OPTIONS } from "./collectors/options.js";
 import { DEFAULT_HOST_PATHS } from "./fs/host-paths.js";
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "./log.js";
 import { DEFAULT_PORT, parseListenAddress, type ExporterOptions } from "./options.js";
+import { COLLECTOR_NAMES, COLLECTORS, type CollectorName } from "./registry.js";
 import { VERSION } from "./version.js";
 
 export const ENV_PREFIX = "LIVEPATCH_EXPORTER_";
@@ -24,15 +25,20 @@ export type Invocation =
   | { readonly command: "serve"; readonly options: ExporterOptions }
   | { readonly command: "check"; readonly options: ExporterOptions; readonly json: boolean };
 
-/** LIVEPATCH_EXPORTER_ + the flag name in upper case with every non-alphanumeric as "_". */
+/** LIVEPATCH_EXPORTER_ + the flag name without --/--no- in upper case, every non-alphanumeric as "_". */
 export function envName(flag: string): string {
   return (
     ENV_PREFIX +
     flag
-      .replace(/^-+/, "")
+      .replace(/^--(no-)?/, "")
       .replace(/[^A-Za-z0-9]/g, "_")
       .toUpperCase()
   );
+}
+
+/** The environment variable of an option: that of its long flag. */
+export function optionEnvName(option: Option): string {
+  return envName(option.long ?? option.flags);
 }
 
 const positiveInt = (value: string): number => {
@@ -68,10 +74,6 @@ const positiveMinutes = (value: string): number => {
   return n;
 };
 
-export const DEFAULT_CLIENT_INTERVAL_MINUTES = 5;
-export const DEFAULT_CLIENT_TIMEOUT_SECONDS = 30;
-export const DEFAULT_CLIENT_MAX_OUTPUT_BYTES = 4 * 1024 * 1024;
-
 const urlPath = (value: string): string => {
   if (!value.startsWith("/") || /\s/.test(value)) throw new InvalidArgumentError("must be a path starting with /");
   return value;
@@ -82,26 +84,63 @@ const listenAddress = (value: string): string => {
   return value;
 };
 
-const COLLECTOR_HELP: Readonly<Record<CollectorName, string>> = {
-  livepatch: "live patches, objects and functions (/sys/kernel/livepatch)",
-  transition: "the transition in progress and the threads blocking it",
-  taint: "kernel taint, decoded by bit, and module taint letters",
-  modules: "module loading: modules_disabled, sig_enforce, lockdown, ftrace",
-  kernel: "kernel release, build, boot time, config; the host's os-release",
-  reboot: "reboot required, by reason",
-  readiness: "whether a new live patch could be loaded now",
-  canonical_livepatch: "Canonical Livepatch: canonical-livepatch status",
-  kpatch: "Red Hat kpatch: kpatch list",
-  klp: "SUSE klp: klp status, klp -v patches",
-  ksplice: "Oracle Ksplice: uptrack-show",
-  kernelcare: "TuxCare KernelCare: kcarectl --info, --patch-info",
-};
+/** An option whose help names its environment variable. */
+function option(flags: string, description: string): Option {
+  const made = new Option(flags, description);
+  made.description = `${description} (env: ${optionEnvName(made)})`;
+  return made;
+}
 
-function addCommonOptions(command: Command): Command {
-  const option = (flags: string, description: string): Option => {
-    const long = /--[^\s,]+/.exec(flags)?.[0] ?? flags;
-    return new Option(flags, `${description} (env: ${envName(long.replace(/^--no-/, "--"))})`);
-  };
+function addServeOptions(command: Command): void {
+  command
+    .addOption(
+      option("--web.listen-address <address>", "address to listen on")
+        .default(`:${DEFAULT_PORT}`)
+        .argParser(listenAddress),
+    )
+    .addOption(
+      option("--web.telemetry-path <path>", "path under which to expose metrics")
+        .default("/metrics")
+        .argParser(urlPath),
+    )
+    .addOption(option("--web.disable-exporter-metrics", "exclude process_* and nodejs_* metrics"))
+    .addOption(
+      option("--web.shutdown-delay <seconds>", "after SIGTERM, answer 503 on /-/ready for this long before closing")
+        .default(1)
+        .argParser(nonNegativeSeconds),
+    )
+    .addOption(
+      option(
+        "--web.config.file <path>",
+        "exporter-toolkit web configuration file: TLS, client certificates, basic authentication, headers",
+      ),
+    )
+    .addOption(
+      option("--web.max-requests <n>", "parallel requests served at once; more get 503 (0: no limit)")
+        .default(40)
+        .argParser(nonNegativeInt),
+    )
+    .addOption(
+      option("--web.read-header-timeout <seconds>", "time a client has to send the request headers")
+        .default(10)
+        .argParser(positiveSeconds),
+    )
+    .addOption(
+      option(
+        "--web.request-timeout <seconds>",
+        "time a client has to send a whole request; idle connections are closed after it",
+      )
+        .default(60)
+        .argParser(positiveSeconds),
+    );
+}
+
+export const DEFAULT_CLIENT_INTERVAL_MINUTES = 5;
+export const DEFAULT_CLIENT_TIMEOUT_SECONDS = 30;
+export const DEFAULT_CLIENT_MAX_OUTPUT_BYTES = 4 * 1024 * 1024;
+
+/** The options `check` shares with the server: what to read and how. */
+function addCommonOptions(command: Command): void {
   command
     .addOption(option("--path.procfs <path>", "procfs mount point").default(DEFAULT_HOST_PATHS.procfs))
     .addOption(option("--path.sysfs <path>", "sysfs mount point").default(DEFAULT_HOST_PATHS.sysfs))
@@ -162,7 +201,10 @@ function addCommonOptions(command: Command): Command {
   for (const name of COLLECTOR_NAMES) {
     const byDefault = isClientName(name) ? "enabled when the client is installed" : "enabled";
     command.addOption(
-      option(`--collector.${name}`, `enable the ${name} collector: ${COLLECTOR_HELP[name]} (default: ${byDefault})`),
+      option(
+        `--collector.${name}`,
+        `enable the ${name} collector: ${COLLECTORS[name].collector.help} (default: ${byDefault})`,
+      ),
     );
     command.addOption(option(`--no-collector.${name}`, `disable the ${name} collector`));
   }
@@ -180,76 +222,19 @@ function addCommonOptions(command: Command): Command {
       ).argParser(positiveMinutes),
     );
   }
-  return command;
 }
 
-/** Parses argv (without node and script) into what to do. Throws CommanderError on bad input or --help/--version. */
-export function parseInvocation(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Invocation {
-  let invocation: Invocation | undefined;
-  const program = addCommonOptions(new Command("livepatch_exporter"))
+/** The whole command line; `select` receives what to do once commander has parsed it. */
+export function buildProgram(env: NodeJS.ProcessEnv, select: (invocation: Invocation) => void): Command {
+  const program = new Command("livepatch_exporter")
     .description("Prometheus exporter for Linux kernel live patching.")
     .version(VERSION, "--version", "print the version and exit")
-    .exitOverride()
-    .addOption(
-      new Option("--web.listen-address <address>", `address to listen on (env: ${envName("web.listen-address")})`)
-        .default(`:${DEFAULT_PORT}`)
-        .argParser(listenAddress),
-    )
-    .addOption(
-      new Option(
-        "--web.telemetry-path <path>",
-        `path under which to expose metrics (env: ${envName("web.telemetry-path")})`,
-      )
-        .default("/metrics")
-        .argParser(urlPath),
-    )
-    .addOption(
-      new Option(
-        "--web.disable-exporter-metrics",
-        `exclude process_* and nodejs_* metrics (env: ${envName("web.disable-exporter-metrics")})`,
-      ),
-    )
-    .addOption(
-      new Option(
-        "--web.shutdown-delay <seconds>",
-        `after SIGTERM, answer 503 on /-/ready for this long before closing (env: ${envName("web.shutdown-delay")})`,
-      )
-        .default(1)
-        .argParser(nonNegativeSeconds),
-    )
-    .addOption(
-      new Option(
-        "--web.config.file <path>",
-        `exporter-toolkit web configuration file: TLS, client certificates, basic authentication, headers (env: ${envName("web.config.file")})`,
-      ),
-    )
-    .addOption(
-      new Option(
-        "--web.max-requests <n>",
-        `parallel requests served at once; more get 503 (0: no limit) (env: ${envName("web.max-requests")})`,
-      )
-        .default(40)
-        .argParser(nonNegativeInt),
-    )
-    .addOption(
-      new Option(
-        "--web.read-header-timeout <seconds>",
-        `time a client has to send the request headers (env: ${envName("web.read-header-timeout")})`,
-      )
-        .default(10)
-        .argParser(positiveSeconds),
-    )
-    .addOption(
-      new Option(
-        "--web.request-timeout <seconds>",
-        `time a client has to send a whole request; idle connections are closed after it (env: ${envName("web.request-timeout")})`,
-      )
-        .default(60)
-        .argParser(positiveSeconds),
-    )
-    .action(() => {
-      invocation = { command: "serve", options: resolve(program, env) };
-    });
+    .exitOverride();
+  addServeOptions(program);
+  addCommonOptions(program);
+  program.action(() => {
+    select({ command: "serve", options: resolve(program, env) });
+  });
   program
     .command("check")
     .description(
@@ -257,58 +242,84 @@ export function parseInvocation(argv: readonly string[], env: NodeJS.ProcessEnv 
     )
     .option("--json", "print the report as JSON")
     .action((checkOptions: { json?: boolean }) => {
-      invocation = { command: "check", options: resolve(program, env), json: checkOptions.json === true };
+      select({ command: "check", options: resolve(program, env), json: checkOptions.json === true });
     });
-  program.parse([...argv], { from: "user" });
+  return program;
+}
+
+/** Parses argv (without node and script) into what to do. Throws CommanderError on bad input or --help/--version. */
+export function parseInvocation(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Invocation {
+  let invocation: Invocation | undefined;
+  buildProgram(env, (selected) => (invocation = selected)).parse([...argv], { from: "user" });
   if (invocation === undefined) throw new Error("no command was selected");
   return invocation;
 }
 
-function resolve(program: Command, env: NodeJS.ProcessEnv): ExporterOptions {
-  const value = (key: string, flag: string): unknown => {
-    const source = program.getOptionValueSource(key);
-    const fromEnv = env[envName(flag)];
-    if ((source === undefined || source === "default") && fromEnv !== undefined) {
-      const option = program.options.find((o) => o.attributeName() === key && !o.negate);
-      if (option !== undefined && !option.required) return parseEnvBool(envName(flag), fromEnv);
-      const parse = option?.parseArg;
-      if (parse === undefined) return fromEnv;
-      try {
-        return parse<unknown>(fromEnv, undefined);
-      } catch (error) {
-        throw new ConfigError(`${envName(flag)}: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
-    return program.getOptionValue(key);
-  };
-  const flag = (name: string): unknown => value(name, name);
+/** `livepatch_exporter --help` and `livepatch_exporter check --help`, at a fixed width (docs/flags.md). */
+export function helpTexts(width: number): { readonly serve: string; readonly check: string } {
+  const program = buildProgram({}, () => undefined);
+  const check = program.commands.find((command) => command.name() === "check");
+  if (check === undefined) throw new Error("no check command");
+  for (const command of [program, check]) command.configureHelp({ helpWidth: width });
+  return { serve: program.helpInformation(), check: check.helpInformation() };
+}
 
-  const disableDefaults = flag("collector.disableDefaults") === true;
+/** Sets every option given only by its environment variable, parsed as the flag would be. */
+function applyEnvironment(program: Command, env: NodeJS.ProcessEnv): void {
+  const done = new Set<string>();
+  for (const opt of program.options) {
+    const key = opt.attributeName();
+    const name = optionEnvName(opt);
+    const text = env[name];
+    if (done.has(key) || text === undefined) continue;
+    done.add(key);
+    const source = program.getOptionValueSource(key);
+    if (source !== undefined && source !== "default") continue; // the command line wins
+    program.setOptionValueWithSource(key, envValue(opt, name, text), "env");
+  }
+}
+
+function envValue(opt: Option, name: string, text: string): unknown {
+  if (!opt.required && !opt.optional) return parseEnvBool(name, text);
+  if (opt.parseArg === undefined) return text;
+  try {
+    return opt.parseArg<unknown>(text, undefined);
+  } catch (error) {
+    throw new ConfigError(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function resolve(program: Command, env: NodeJS.ProcessEnv): ExporterOptions {
+  applyEnvironment(program, env);
+  const opts = program.opts<Record<string, unknown>>();
+  const value = (key: string): unknown => opts[key];
+
+  const disableDefaults = value("collector.disableDefaults") === true;
   // Clients are not in this set: they are enabled when found at start-up (src/clients/fleet.ts).
   const enabled = new Set<CollectorName>();
   for (const name of COLLECTOR_NAMES) {
     if (isClientName(name)) continue;
-    const explicit = value(`collector.${name}`, `collector.${name}`);
+    const explicit = value(`collector.${name}`);
     if (explicit === true || (explicit === undefined && !disableDefaults)) enabled.add(name);
   }
-  const clientInterval = Number(value("collector.clients.interval", "collector.clients.interval"));
+  const clientInterval = Number(value("collector.clients.interval"));
   const byClient = {} as Record<ClientName, ClientOptions>;
   for (const name of CLIENT_NAMES) {
-    const explicit = value(`collector.${name}`, `collector.${name}`);
+    const explicit = value(`collector.${name}`);
     const mode: ClientMode = explicit === true ? "on" : explicit === false || disableDefaults ? "off" : "auto";
-    const path = value(`collector.${name}.path`, `collector.${name}.path`);
-    const interval = value(`collector.${name}.interval`, `collector.${name}.interval`);
+    const path = value(`collector.${name}.path`);
+    const interval = value(`collector.${name}.interval`);
     byClient[name] = {
       mode,
       path: typeof path === "string" && path !== "" ? path : undefined,
       intervalMs: Math.round((interval === undefined ? clientInterval : Number(interval)) * 60_000),
     };
   }
-  const listen = parseListenAddress(String(value("web.listenAddress", "web.listen-address")));
+  const listen = parseListenAddress(String(value("web.listenAddress")));
   if (listen === undefined) throw new ConfigError("invalid --web.listen-address");
-  const configFile = value("web.config.file", "web.config.file");
-  const headersTimeoutMs = Math.round(Number(value("web.readHeaderTimeout", "web.read-header-timeout")) * 1000);
-  const requestTimeoutMs = Math.round(Number(value("web.requestTimeout", "web.request-timeout")) * 1000);
+  const configFile = value("web.config.file");
+  const headersTimeoutMs = Math.round(Number(value("web.readHeaderTimeout")) * 1000);
+  const requestTimeoutMs = Math.round(Number(value("web.requestTimeout")) * 1000);
   if (headersTimeoutMs > requestTimeoutMs) {
     throw new ConfigError("--web.read-header-timeout must not be longer than --web.request-timeout");
   }
@@ -316,41 +327,38 @@ function resolve(program: Command, env: NodeJS.ProcessEnv): ExporterOptions {
     listen,
     web: {
       configFile: typeof configFile === "string" && configFile !== "" ? configFile : undefined,
-      maxRequests: Number(value("web.maxRequests", "web.max-requests")),
+      maxRequests: Number(value("web.maxRequests")),
       headersTimeoutMs,
       requestTimeoutMs,
     },
-    telemetryPath: String(value("web.telemetryPath", "web.telemetry-path")),
-    exporterMetrics: value("web.disableExporterMetrics", "web.disable-exporter-metrics") !== true,
-    shutdownDelayMs: Math.round(Number(value("web.shutdownDelay", "web.shutdown-delay")) * 1000),
+    telemetryPath: String(value("web.telemetryPath")),
+    exporterMetrics: value("web.disableExporterMetrics") !== true,
+    shutdownDelayMs: Math.round(Number(value("web.shutdownDelay")) * 1000),
     paths: {
-      procfs: String(flag("path.procfs")),
-      sysfs: String(flag("path.sysfs")),
-      rootfs: String(flag("path.rootfs")),
+      procfs: String(value("path.procfs")),
+      sysfs: String(value("path.sysfs")),
+      rootfs: String(value("path.rootfs")),
     },
     enabledCollectors: enabled,
     collectors: {
       transition: {
-        maxThreads: Number(value("collector.transition.maxThreads", "collector.transition.max-threads")),
-        blockingThreads:
-          value("collector.transition.blockingThreads", "collector.transition.blocking-threads") === true,
-        blockingThreadsLimit: Number(
-          value("collector.transition.blockingThreadsLimit", "collector.transition.blocking-threads-limit"),
-        ),
+        maxThreads: Number(value("collector.transition.maxThreads")),
+        blockingThreads: value("collector.transition.blockingThreads") === true,
+        blockingThreadsLimit: Number(value("collector.transition.blockingThreadsLimit")),
       },
       clients: {
-        fixInfo: value("collector.clients.fixInfo", "collector.clients.fix-info") === true,
-        fixInfoLimit: Number(value("collector.clients.fixInfoLimit", "collector.clients.fix-info-limit")),
+        fixInfo: value("collector.clients.fixInfo") === true,
+        fixInfoLimit: Number(value("collector.clients.fixInfoLimit")),
       },
     },
     clients: {
       byClient,
-      timeoutMs: Math.round(Number(value("collector.clients.timeout", "collector.clients.timeout")) * 1000),
-      maxOutputBytes: Number(value("collector.clients.maxOutputBytes", "collector.clients.max-output-bytes")),
+      timeoutMs: Math.round(Number(value("collector.clients.timeout")) * 1000),
+      maxOutputBytes: Number(value("collector.clients.maxOutputBytes")),
     },
-    collectorTimeoutMs: Math.round(Number(value("collector.timeout", "collector.timeout")) * 1000),
-    logLevel: String(value("log.level", "log.level")) as LogLevel,
-    logFormat: String(value("log.format", "log.format")) as LogFormat,
+    collectorTimeoutMs: Math.round(Number(value("collector.timeout")) * 1000),
+    logLevel: String(value("log.level")) as LogLevel,
+    logFormat: String(value("log.format")) as LogFormat,
   };
 }
 

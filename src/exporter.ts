@@ -1,11 +1,11 @@
 // Wires options into the parts the process and the check command share:
-// the vendor clients' runners, collectors, the snapshot source.
+// the vendor clients' runners, the collectors, the snapshot source.
 import { ClientFleet, type FleetDependencies } from "./clients/fleet.js";
-import { createCollectors } from "./collectors/index.js";
-import type { CollectorName } from "./collectors/types.js";
 import type { Logger } from "./log.js";
 import type { ExporterOptions } from "./options.js";
-import { SnapshotSource } from "./snapshot/collect.js";
+import { COLLECTOR_NAMES, COLLECTORS, type CollectorName } from "./registry.js";
+import { SnapshotSource, type Readers } from "./snapshot/collect.js";
+import type { CollectorSetup } from "./collectors/types.js";
 
 export interface Exporter {
   readonly source: SnapshotSource;
@@ -20,10 +20,17 @@ export function createExporter(options: ExporterOptions, log: Logger, deps: Flee
   const enabled = new Set<CollectorName>([...options.enabledCollectors, ...clients.names]);
   const source = new SnapshotSource({
     paths: options.paths,
-    collectors: createCollectors(options.collectors, Object.fromEntries(clients.runners)),
+    readers: createReaders({ options: options.collectors, clients: Object.fromEntries(clients.runners) }),
     enabled,
     timeoutMs: options.collectorTimeoutMs,
     log,
   });
   return { source, clients, enabled };
+}
+
+/** Every collector's reader for one exporter. */
+export function createReaders(setup: CollectorSetup): Readers {
+  return Object.fromEntries(
+    COLLECTOR_NAMES.map((name) => [name, COLLECTORS[name].collector.create(setup)]),
+  ) as unknown as Readers;
 }

@@ -1,9 +1,9 @@
 // The exporter's configuration after flags and environment are parsed.
 import type { ClientsOptions } from "./clients/fleet.js";
-import type { CollectorOptions } from "./collectors/index.js";
-import type { CollectorName } from "./collectors/types.js";
+import type { CollectorOptions } from "./collectors/options.js";
 import type { HostPaths } from "./fs/host-paths.js";
 import type { LogFormat, LogLevel } from "./log.js";
+import type { CollectorName } from "./registry.js";
 
 /** Default listen port: outside the crowded 9100-9999 exporter range. */
 export const DEFAULT_PORT = 10027;

@@ -1,55 +1,47 @@
 // One collector per vendor client. It runs nothing itself: the client's
 // background runner (src/clients/runner.ts) does, every interval, and a
 // scrape reads its last result — so a hung client never delays /metrics.
-// The reboot facts (a dependency) decide whether a required reboot can wait.
-import type { Fact } from "../fact.js";
+// Whether a required reboot can wait is derived from these facts and the
+// reboot facts (src/derive/reboot-can-wait.ts).
+import path from "node:path";
 import type { ClientName } from "../clients/names.js";
-import { rebootCanWait } from "../clients/reboot-wait.js";
-import type { ClientRunnerState, ClientStateSource } from "../clients/runner.js";
+import { CLIENTS } from "../clients/registry.js";
+import type { ClientRunnerState } from "../clients/runner.js";
 import type { ClientFix } from "../clients/view.js";
-import { CollectorError, type Collector, type CollectorContext } from "./types.js";
+import { CollectorError, type Collector } from "./types.js";
 
 export interface ClientFacts extends ClientRunnerState {
   readonly client: ClientName;
   /** Per-fix series (opt-in --collector.clients.fix-info), at most the limit, by name; undefined when off. */
   readonly fixInfo: readonly ClientFix[] | undefined;
-  /** See rebootCanWait: absent without a current view or when no reboot is required. */
-  readonly rebootCanWait: Fact<boolean>;
 }
 
-export interface ClientCollectorOptions {
-  readonly fixInfo: boolean;
-  readonly fixInfoLimit: number;
-}
-
-export const DEFAULT_CLIENT_COLLECTOR_OPTIONS: ClientCollectorOptions = { fixInfo: false, fixInfoLimit: 100 };
-
-export function createClientCollector<N extends ClientName>(
-  name: N,
-  source: ClientStateSource | undefined,
-  options: ClientCollectorOptions,
-): Collector<N> {
+export function clientCollector(name: ClientName): Collector<ClientFacts> {
   return {
-    name,
-    help: `the ${name} client's last background run`,
-    dependsOn: ["reboot"],
-    collect: (ctx: CollectorContext) => {
-      if (source === undefined) throw new CollectorError(`the ${name} client is not running`);
-      const state = source.state();
-      const view = state.last?.outcome.ok === true ? state.last.outcome.view : undefined;
-      const fixInfo =
-        options.fixInfo && view?.fixes !== undefined
-          ? [...view.fixes]
-              .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-              .slice(0, options.fixInfoLimit)
-          : undefined;
-      const facts: ClientFacts = {
-        ...state,
-        client: name,
-        fixInfo,
-        rebootCanWait: rebootCanWait(ctx.deps.reboot, view, Date.now()),
+    help: clientHelp(name),
+    create: ({ options, clients }) => {
+      const { fixInfo, fixInfoLimit } = options.clients;
+      return () => {
+        const source = clients[name];
+        if (source === undefined) throw new CollectorError(`the ${name} client is not running`);
+        const state = source.state();
+        const view = state.last?.outcome.ok === true ? state.last.outcome.view : undefined;
+        return {
+          ...state,
+          client: name,
+          fixInfo:
+            fixInfo && view?.fixes !== undefined
+              ? [...view.fixes].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).slice(0, fixInfoLimit)
+              : undefined,
+        };
       };
-      return facts;
     },
   };
+}
+
+/** "Canonical Livepatch: canonical-livepatch status --format json", from the client's definition. */
+function clientHelp(name: ClientName): string {
+  const { title, usualPaths, commands } = CLIENTS[name];
+  const binary = path.basename(usualPaths[0] ?? name);
+  return `${title}: ${commands.map((args) => [binary, ...args].join(" ")).join(", ")}`;
 }

@@ -2,8 +2,10 @@
 // configuration) and the host's OS (os-release under --path.rootfs).
 //
 // The kernel facts cannot change without a reboot, and a reboot ends this
-// process, so they are read once and kept; os-release is read on every scrape
-// because a distribution upgrade changes it without a reboot.
+// process, so once they have all been read they are kept; until then (a
+// kernel configuration not found, a file unreadable) they are read again on
+// every scrape. os-release is read on every scrape because a distribution
+// upgrade changes it without a reboot.
 import os from "node:os";
 import { gunzipSync } from "node:zlib";
 import { known, type Fact, unknown } from "../fact.js";
@@ -31,7 +33,9 @@ export const KCONFIG_OPTIONS = [
 ] as const;
 export type KconfigOption = (typeof KCONFIG_OPTIONS)[number];
 
-export type KconfigSource = "proc_config_gz" | "boot" | "lib_modules";
+/** Where the configuration was found, in the order they are tried. */
+export const KCONFIG_SOURCES = ["proc_config_gz", "boot", "lib_modules"] as const;
+export type KconfigSource = (typeof KCONFIG_SOURCES)[number];
 
 export interface KernelConfig {
   readonly source: KconfigSource;
@@ -61,13 +65,11 @@ interface BootFacts {
   readonly config: Fact<KernelConfig>;
 }
 
-export function createKernelCollector(): Collector<"kernel"> {
-  let boot: BootFacts | undefined;
-  return {
-    name: "kernel",
-    help: "Kernel release, build, machine, boot time and build configuration; the host's os-release.",
-    dependsOn: [],
-    collect: (ctx) => {
+export const kernel: Collector<KernelFacts> = {
+  help: "kernel release, build, boot time, config; the host's os-release",
+  create: () => {
+    let boot: BootFacts | undefined;
+    return (ctx) => {
       const facts = boot ?? readBootFacts(ctx);
       // Keep only a complete reading: a transient failure is retried next scrape.
       if (
@@ -79,9 +81,9 @@ export function createKernelCollector(): Collector<"kernel"> {
         boot = facts;
       }
       return { ...facts, osRelease: readOsRelease(ctx) };
-    },
-  };
-}
+    };
+  },
+};
 
 function readBootFacts(ctx: CollectorContext): BootFacts {
   const releasePath = procPath(ctx.paths, "sys", "kernel", "osrelease");

@@ -1,5 +1,4 @@
-// /sys/kernel/livepatch: every patch, its attributes and objects, and the
-// livepatch modules that are loaded without a patch.
+// /sys/kernel/livepatch: every patch, its attributes and objects.
 //
 // Attribute presence comes from the directory listing, so an attribute the
 // running kernel lacks (transition before 4.12, replace before 6.11,
@@ -12,7 +11,6 @@ import { sysPath } from "../fs/host-paths.js";
 import { parseFunctionDir } from "../parse/livepatch-names.js";
 import { parseBool01, parsePositive, trimValue } from "../parse/values.js";
 import { readFact } from "./read-fact.js";
-import type { ModuleState } from "../parse/proc-modules.js";
 import { CollectorError, type Collector, type CollectorContext } from "./types.js";
 
 /** applied: enabled and settled; patching/unpatching: in transition; disabled: listed but off (kernels <= 5.0). */
@@ -38,31 +36,21 @@ export interface PatchFacts {
   readonly status: Fact<PatchStatus>;
 }
 
-export interface ModuleWithoutPatch {
-  readonly module: string;
-  readonly state: ModuleState;
-}
-
 export interface LivepatchFacts {
   /** /sys/kernel/livepatch exists: the livepatch core is built in and initialised. */
   readonly sysfsPresent: boolean;
   readonly patches: readonly PatchFacts[];
-  /** Loaded modules tainted K with no patch directory (disabled on 5.1+, or failing). */
-  readonly modulesWithoutPatch: Fact<readonly ModuleWithoutPatch[]>;
 }
 
 const WRITE_ONLY = new Set(["force", "signal"]);
 
-export function createLivepatchCollector(): Collector<"livepatch"> {
-  return {
-    name: "livepatch",
-    help: "Live patches, their objects and functions, from /sys/kernel/livepatch.",
-    dependsOn: ["modules"],
-    collect,
-  };
-}
+export const livepatch: Collector<LivepatchFacts> = {
+  help: "live patches, objects and functions (/sys/kernel/livepatch)",
+  create: () => (ctx) => ctx.shared(readLivepatchTree),
+};
 
-function collect(ctx: CollectorContext): LivepatchFacts {
+/** The patch tree; the transition collector finds the patch in transition in the same reading (ctx.shared). */
+export function readLivepatchTree(ctx: CollectorContext): LivepatchFacts {
   const root = sysPath(ctx.paths, "kernel", "livepatch");
   const listing = ctx.files.list(root);
   if (!listing.ok) {
@@ -71,7 +59,7 @@ function collect(ctx: CollectorContext): LivepatchFacts {
     if (!ctx.files.probeDir(sysPath(ctx.paths, "kernel")).ok) {
       throw new CollectorError(`sysfs is not available at ${ctx.paths.sysfs}`);
     }
-    return { sysfsPresent: false, patches: [], modulesWithoutPatch: modulesWithoutPatch(ctx, []) };
+    return { sysfsPresent: false, patches: [] };
   }
   const patches: PatchFacts[] = [];
   for (const entry of sorted(listing.entries)) {
@@ -80,7 +68,7 @@ function collect(ctx: CollectorContext): LivepatchFacts {
     if (patch === undefined) ctx.log.debug({ patch: entry.name }, "patch vanished while being read");
     else patches.push(patch);
   }
-  return { sysfsPresent: true, patches, modulesWithoutPatch: modulesWithoutPatch(ctx, patches) };
+  return { sysfsPresent: true, patches };
 }
 
 /** Reads one patch; undefined when it vanished (5.1+ frees a patch once it is disabled). */
@@ -180,21 +168,6 @@ function patchStatus(
   if (enabled.value) return known("patching");
   const initstate = ctx.files.readText(sysPath(ctx.paths, "module", name, "initstate"), { singleRead: true });
   return known(initstate.ok && trimValue(initstate.text) === "coming" ? "patching" : "unpatching");
-}
-
-function modulesWithoutPatch(
-  ctx: CollectorContext,
-  patches: readonly PatchFacts[],
-): Fact<readonly ModuleWithoutPatch[]> {
-  const loaded = ctx.deps.modules?.loaded;
-  if (loaded === undefined) return unknown("dependency_failed");
-  if (loaded.state !== "ok") return loaded;
-  const patchNames = new Set(patches.map((p) => p.name));
-  return known(
-    loaded.value
-      .filter((m) => m.taint.includes("K") && !patchNames.has(m.name))
-      .map((m) => ({ module: m.name, state: m.state })),
-  );
 }
 
 function sorted(entries: readonly Dirent[]): Dirent[] {

@@ -25,16 +25,12 @@ export interface ModulesFacts {
   readonly loaded: Fact<readonly LoadedModule[]>;
 }
 
-export function createModulesCollector(): Collector<"modules"> {
-  return {
-    name: "modules",
-    help: "Module loading: support, modules_disabled, sig_enforce, lockdown, ftrace_enabled, loaded modules.",
-    dependsOn: [],
-    collect,
-  };
-}
+export const modules: Collector<ModulesFacts> = {
+  help: "module loading: modules_disabled, sig_enforce, lockdown, ftrace",
+  create: () => read,
+};
 
-function collect(ctx: CollectorContext): ModulesFacts {
+function read(ctx: CollectorContext): ModulesFacts {
   // Absence below only means "not built" if procfs itself is there.
   if (!ctx.files.probeDir(procPath(ctx.paths, "sys", "kernel")).ok) {
     throw new CollectorError(`procfs is not available at ${ctx.paths.procfs}`);

@@ -1,98 +1,10 @@
-// "Could a new live patch be loaded on this host right now?" One verdict per
-// check and one overall, derived from the facts of the livepatch, modules and
-// kernel collectors. A check whose input is unknown is left out; the overall
-// verdict is 0 as soon as one known check fails, 1 only when every check is
-// known and passes, and unknown otherwise.
-//
-// Signature enforcement and lockdown do not block live patching, but they
-// allow only signed patch modules: reported beside the verdict.
-import { known, type Fact, unknown } from "../fact.js";
-import type { Collector, CollectorContext, FactsByCollector } from "./types.js";
+// Readiness reads nothing: whether a new live patch could be loaded is derived
+// from the livepatch, modules and kernel facts after collection
+// (src/derive/readiness.ts). This collector gives it its flag
+// (--collector.readiness) and its success and duration series.
+import type { Collector, NoFacts } from "./types.js";
 
-export const READINESS_CHECKS = [
-  "livepatch_built",
-  "sysfs_present",
-  "modules_supported",
-  "modules_not_disabled",
-  "ftrace_enabled",
-] as const;
-export type ReadinessCheck = (typeof READINESS_CHECKS)[number];
-
-export interface ReadinessFacts {
-  /** Each check's verdict; "absent" means the check does not apply (no modules at all). */
-  readonly checks: Readonly<Record<ReadinessCheck, Fact<boolean>>>;
-  readonly ready: Fact<boolean>;
-  /** Only signed patch modules can be loaded (sig_enforce=Y or lockdown integrity/confidentiality). */
-  readonly signedPatchesOnly: Fact<boolean>;
-}
-
-export function createReadinessCollector(): Collector<"readiness"> {
-  return {
-    name: "readiness",
-    help: "Whether a new live patch could be loaded now, check by check.",
-    dependsOn: ["livepatch", "modules", "kernel"],
-    collect,
-  };
-}
-
-function collect(ctx: CollectorContext): ReadinessFacts {
-  const checks = readinessChecks(ctx.deps);
-  return { checks, ready: overall(Object.values(checks)), signedPatchesOnly: signedOnly(ctx.deps) };
-}
-
-export function readinessChecks(deps: Partial<FactsByCollector>): Record<ReadinessCheck, Fact<boolean>> {
-  const { livepatch, modules, kernel } = deps;
-  const config = kernel?.config.state === "ok" ? kernel.config.value : undefined;
-  const sysfs: Fact<boolean> = livepatch === undefined ? unknown("dependency_failed") : known(livepatch.sysfsPresent);
-
-  // The sysfs directory proves the core is built; the config can prove it is not.
-  let built: Fact<boolean> = unknown("not_found");
-  if (livepatch?.sysfsPresent === true || config?.options.CONFIG_LIVEPATCH === "y") built = known(true);
-  else if (config !== undefined) built = known(false);
-
-  const supported = modules?.supported ?? unknown("dependency_failed");
-  let notDisabled: Fact<boolean> = unknown("dependency_failed");
-  if (modules !== undefined) {
-    const disabled = modules.disabled;
-    if (supported.state === "ok" && !supported.value) notDisabled = { state: "absent" };
-    else
-      notDisabled =
-        disabled.state === "ok"
-          ? known(!disabled.value)
-          : disabled.state === "absent"
-            ? unknown("not_found")
-            : disabled;
-  }
-
-  // Without CONFIG_FUNCTION_TRACER there is no ftrace_enabled, and no live patching either.
-  let ftrace: Fact<boolean> = unknown("dependency_failed");
-  if (modules !== undefined) ftrace = modules.ftraceEnabled.state === "absent" ? known(false) : modules.ftraceEnabled;
-
-  return {
-    livepatch_built: built,
-    sysfs_present: sysfs,
-    modules_supported: supported,
-    modules_not_disabled: notDisabled,
-    ftrace_enabled: ftrace,
-  };
-}
-
-function overall(checks: readonly Fact<boolean>[]): Fact<boolean> {
-  if (checks.some((c) => c.state === "ok" && !c.value)) return known(false);
-  if (checks.every((c) => c.state === "absent" || (c.state === "ok" && c.value))) return known(true);
-  return unknown("dependency_failed");
-}
-
-function signedOnly(deps: Partial<FactsByCollector>): Fact<boolean> {
-  const modules = deps.modules;
-  if (modules === undefined) return unknown("dependency_failed");
-  const enforce = modules.sigEnforce;
-  const lockdown = modules.lockdown;
-  const lockedDown = lockdown.state === "ok" ? lockdown.value.active !== "none" : undefined;
-  if ((enforce.state === "ok" && enforce.value) || lockedDown === true) return known(true);
-  // sig_enforce absent: no module signing at all, so nothing forces signatures.
-  const enforceKnownOff = (enforce.state === "ok" && !enforce.value) || enforce.state === "absent";
-  const lockdownKnownOff = lockedDown === false || lockdown.state === "absent";
-  if (enforceKnownOff && lockdownKnownOff) return known(false);
-  return unknown(lockdown.state === "unknown" ? lockdown.reason : "dependency_failed");
-}
+export const readiness: Collector<NoFacts> = {
+  help: "whether a new live patch could be loaded now",
+  create: () => () => ({}),
+};

@@ -1,30 +1,19 @@
-// Does this host need a reboot, and why: each reason on its own.
+// What the host's root filesystem says about a reboot: the sentinel files
+// that package managers leave, and the kernels installed. Which reasons hold
+// for the running kernel (a newer kernel of its flavour installed, its
+// modules removed) is derived with the kernel collector's facts
+// (src/derive/reboot.ts).
 //
 // - reboot_required_file: Debian/Ubuntu's /run/reboot-required (with the
 //   packages that asked for it in /run/reboot-required.pkgs);
-// - reboot_needed_file: SUSE's /run/reboot-needed;
-// - newer_kernel_installed: a kernel of the running flavour newer than the
-//   running one is installed (/lib/modules/*, /boot/vmlinuz-*), in the
-//   distribution's version order;
-// - running_kernel_modules_missing: the running kernel's /lib/modules
-//   directory is gone (its package was removed or replaced), so no module,
-//   live patches included, can be loaded from disk any more.
+// - reboot_needed_file: SUSE's /run/reboot-needed.
 // All paths are host paths under --path.rootfs.
 import type { Dirent } from "node:fs";
 import { known, type Fact, unknown } from "../fact.js";
 import type { FileAccess } from "../fs/file-access.js";
-import { newestOfFlavour, releaseFromKernelImage } from "../parse/kernel-release.js";
-import { versionSchemeFor } from "../parse/version-compare.js";
+import { releaseFromKernelImage } from "../parse/kernel-release.js";
 import { listRoot, readRootText, statRoot } from "./rootfs.js";
 import type { Collector, CollectorContext } from "./types.js";
-
-export const REBOOT_REASONS = [
-  "reboot_required_file",
-  "reboot_needed_file",
-  "newer_kernel_installed",
-  "running_kernel_modules_missing",
-] as const;
-export type RebootReason = (typeof REBOOT_REASONS)[number];
 
 export interface RebootSignal {
   readonly required: boolean;
@@ -32,97 +21,60 @@ export interface RebootSignal {
   readonly sinceSeconds: number | undefined;
 }
 
-export interface RebootFacts {
-  readonly reasons: Readonly<Record<RebootReason, Fact<RebootSignal>>>;
+const SENTINELS = { reboot_required_file: "/run/reboot-required", reboot_needed_file: "/run/reboot-needed" } as const;
+export type SentinelReason = keyof typeof SENTINELS;
+
+export interface InstalledKernel {
+  readonly release: string;
+  /** Modification time of /lib/modules/<release>, else of /boot/vmlinuz-<release>, if known. */
+  readonly sinceSeconds: number | undefined;
+}
+
+export interface RebootReading {
+  readonly sentinels: Readonly<Record<SentinelReason, Fact<RebootSignal>>>;
   /** Packages listed in /run/reboot-required.pkgs (absent when the file is). */
   readonly packages: Fact<readonly string[]>;
-  /** Kernel releases installed on the host. */
-  readonly installedKernels: Fact<readonly string[]>;
-  /** Newest installed release of the running kernel's flavour. */
-  readonly newestKernel: Fact<string>;
+  /** Kernels with a /lib/modules/<release> directory or a /boot/vmlinuz-<release> image, by release. */
+  readonly installed: Fact<readonly InstalledKernel[]>;
+  /** The kernels /lib/modules holds; unknown (not_found) when it holds none, which proves nothing. */
+  readonly modulesDir: Fact<ModulesDir>;
 }
 
-const SENTINEL_REQUIRED = "/run/reboot-required";
-const SENTINEL_NEEDED = "/run/reboot-needed";
-
-export function createRebootCollector(): Collector<"reboot"> {
-  return {
-    name: "reboot",
-    help: "Reboot required: sentinel files, a newer installed kernel, the running kernel's modules removed.",
-    dependsOn: ["kernel"],
-    collect,
-  };
+export interface ModulesDir {
+  readonly releases: readonly string[];
+  /** Modification time of /lib/modules: removing a kernel's directory changes it. */
+  readonly changedSeconds: number | undefined;
 }
 
-function collect(ctx: CollectorContext): RebootFacts {
+export const reboot: Collector<RebootReading> = {
+  help: "reboot required, by reason",
+  create: () => read,
+};
+
+function read(ctx: CollectorContext): RebootReading {
   const { files } = ctx;
   const root = ctx.paths.rootfs;
-  const kernel = ctx.deps.kernel;
-  const modulesDir = listRoot(files, root, "/lib/modules");
-  const installed = installedKernels(files, root, modulesDir);
-
-  let newest: Fact<string> = unknown("dependency_failed");
-  let newer: Fact<RebootSignal> = unknown("dependency_failed");
-  let modulesMissing: Fact<RebootSignal> = unknown("dependency_failed");
-  if (kernel !== undefined) {
-    const running = kernel.release;
-    const os = kernel.osRelease.state === "ok" ? kernel.osRelease.value : undefined;
-    const scheme = versionSchemeFor(os?.get("ID"), os?.get("ID_LIKE"));
-    newest =
-      installed.state === "ok"
-        ? newestFact(newestOfFlavour(scheme, running, [...installed.value, running]))
-        : installed;
-    newer = newest.state === "ok" ? known(newerKernelSignal(files, root, running, newest.value)) : newest;
-    modulesMissing = runningModulesSignal(files, root, modulesDir, running);
-  }
+  const modulesListing = listRoot(files, root, "/lib/modules");
   return {
-    reasons: {
-      reboot_required_file: sentinel(files, root, SENTINEL_REQUIRED),
-      reboot_needed_file: sentinel(files, root, SENTINEL_NEEDED),
-      newer_kernel_installed: newer,
-      running_kernel_modules_missing: modulesMissing,
+    sentinels: {
+      reboot_required_file: sentinel(files, root, SENTINELS.reboot_required_file),
+      reboot_needed_file: sentinel(files, root, SENTINELS.reboot_needed_file),
     },
     packages: packages(files, root),
-    installedKernels: installed,
-    newestKernel: newest,
+    installed: installedKernels(files, root, modulesListing),
+    modulesDir: modulesDir(files, root, modulesListing),
   };
-}
-
-/**
- * Only a /lib/modules that holds some kernel says anything: a missing or empty
- * one (a container image, a host root that is not mounted) is not evidence.
- */
-function runningModulesSignal(
-  files: FileAccess,
-  root: string,
-  modulesDir: Fact<readonly Dirent[]>,
-  running: string,
-): Fact<RebootSignal> {
-  if (modulesDir.state === "unknown") return modulesDir;
-  const kernels = modulesDir.state === "ok" ? modulesDir.value.filter((e) => /^\d/.test(e.name)) : [];
-  if (kernels.length === 0) return unknown("not_found");
-  if (kernels.some((e) => e.name === running)) return known({ required: false, sinceSeconds: undefined });
-  // Removing the running kernel's directory changed /lib/modules itself: its mtime says when.
-  const stat = statRoot(files, root, "/lib/modules");
-  return known({
-    required: true,
-    sinceSeconds: stat.state === "ok" ? Math.floor(stat.value.mtimeMs / 1000) : undefined,
-  });
-}
-
-function newestFact(release: string | undefined): Fact<string> {
-  return release === undefined ? unknown("not_found") : known(release);
 }
 
 function sentinel(files: FileAccess, root: string, hostPath: string): Fact<RebootSignal> {
   const stat = statRoot(files, root, hostPath);
   if (stat.state === "absent") return known({ required: false, sinceSeconds: undefined });
   if (stat.state !== "ok") return stat;
-  return known({ required: true, sinceSeconds: Math.floor(stat.value.mtimeMs / 1000) });
+  return known({ required: true, sinceSeconds: seconds(stat.value.mtimeMs) });
 }
 
 function packages(files: FileAccess, root: string): Fact<readonly string[]> {
-  const text = readRootText(files, root, `${SENTINEL_REQUIRED}.pkgs`);
+  const text = readRootText(files, root, `${SENTINELS.reboot_required_file}.pkgs`);
   if (text.state !== "ok") return text;
   return known([
     ...new Set(
@@ -134,21 +86,34 @@ function packages(files: FileAccess, root: string): Fact<readonly string[]> {
   ]);
 }
 
-/** Releases with a /lib/modules/<release> directory or a /boot/vmlinuz-<release> image. */
+const isRelease = (entry: Dirent): boolean => /^\d/.test(entry.name);
+
+/**
+ * Only a /lib/modules that holds some kernel says anything: a missing or empty
+ * one (a container image, a host root that is not mounted) is not evidence.
+ */
+function modulesDir(files: FileAccess, root: string, listing: Fact<readonly Dirent[]>): Fact<ModulesDir> {
+  if (listing.state === "unknown") return listing;
+  const releases = listing.state === "ok" ? listing.value.filter(isRelease).map((e) => e.name) : [];
+  if (releases.length === 0) return unknown("not_found");
+  const stat = statRoot(files, root, "/lib/modules");
+  return known({ releases, changedSeconds: stat.state === "ok" ? seconds(stat.value.mtimeMs) : undefined });
+}
+
 function installedKernels(
   files: FileAccess,
   root: string,
-  modulesDir: Fact<readonly Dirent[]>,
-): Fact<readonly string[]> {
+  modulesListing: Fact<readonly Dirent[]>,
+): Fact<readonly InstalledKernel[]> {
   const boot = listRoot(files, root, "/boot");
-  if (modulesDir.state !== "ok" && boot.state !== "ok") {
-    const failed = modulesDir.state === "unknown" ? modulesDir : boot.state === "unknown" ? boot : undefined;
+  if (modulesListing.state !== "ok" && boot.state !== "ok") {
+    const failed = modulesListing.state === "unknown" ? modulesListing : boot.state === "unknown" ? boot : undefined;
     return failed ?? unknown("not_found");
   }
-  const releases = new Set<string>();
-  if (modulesDir.state === "ok") {
-    for (const entry of modulesDir.value) if (/^\d/.test(entry.name)) releases.add(entry.name);
-  }
+  const withModules = new Set(
+    modulesListing.state === "ok" ? modulesListing.value.filter(isRelease).map((e) => e.name) : [],
+  );
+  const releases = new Set(withModules);
   if (boot.state === "ok") {
     for (const entry of boot.value) {
       const release = releaseFromKernelImage(entry.name);
@@ -156,15 +121,16 @@ function installedKernels(
     }
   }
   // Nothing found (an empty /boot, no /lib/modules) is no evidence of anything.
-  return releases.size === 0 ? unknown("not_found") : known([...releases].sort());
+  if (releases.size === 0) return unknown("not_found");
+  return known(
+    [...releases].sort().map((release) => {
+      const dir = withModules.has(release) ? statRoot(files, root, `/lib/modules/${release}`) : undefined;
+      const stat = dir?.state === "ok" ? dir : statRoot(files, root, `/boot/vmlinuz-${release}`);
+      return { release, sinceSeconds: stat.state === "ok" ? seconds(stat.value.mtimeMs) : undefined };
+    }),
+  );
 }
 
-function newerKernelSignal(files: FileAccess, root: string, running: string, newest: string): RebootSignal {
-  if (newest === running) return { required: false, sinceSeconds: undefined };
-  const stat = statRoot(files, root, `/lib/modules/${newest}`);
-  const fallback = stat.state === "ok" ? stat : statRoot(files, root, `/boot/vmlinuz-${newest}`);
-  return {
-    required: true,
-    sinceSeconds: fallback.state === "ok" ? Math.floor(fallback.value.mtimeMs / 1000) : undefined,
-  };
+function seconds(mtimeMs: number): number {
+  return Math.floor(mtimeMs / 1000);
 }

@@ -1,6 +1,8 @@
 // The live-patch transition in progress, if any, and the threads that block it.
 //
-// Only one patch can be in transition at a time. A thread blocks it while its
+// The patch in transition comes from the same reading of /sys/kernel/livepatch
+// as the livepatch collector's (ctx.shared: each file is read once per scrape,
+// whichever of the two runs, or both). Only one patch can be in transition at a time. A thread blocks it while its
 // /proc/<pid>/task/<tid>/patch_state differs from the target state (1 when
 // patching, 0 when unpatching). The walk is O(threads), so it runs only while a
 // transition is active and stops at --collector.transition.max-threads.
@@ -10,7 +12,8 @@ import { known, type Fact, unknown } from "../fact.js";
 import { procPath } from "../fs/host-paths.js";
 import { parsePatchState } from "../parse/patch-state.js";
 import { trimValue } from "../parse/values.js";
-import type { PatchFacts } from "./livepatch.js";
+import { readLivepatchTree, type PatchFacts } from "./livepatch.js";
+import type { TransitionOptions } from "./options.js";
 import { CollectorError, type Collector, type CollectorContext } from "./types.js";
 
 export type TransitionDirection = "patching" | "unpatching";
@@ -42,32 +45,13 @@ export interface TransitionFacts {
   readonly active: ActiveTransition | undefined;
 }
 
-export interface TransitionOptions {
-  /** Upper bound on threads read per scrape. */
-  readonly maxThreads: number;
-  /** Report pid/tid/comm of blocking threads. */
-  readonly blockingThreads: boolean;
-  /** At most this many blocking threads are reported. */
-  readonly blockingThreadsLimit: number;
-}
-
-export const DEFAULT_TRANSITION_OPTIONS: TransitionOptions = {
-  maxThreads: 100_000,
-  blockingThreads: false,
-  blockingThreadsLimit: 20,
+export const transition: Collector<TransitionFacts> = {
+  help: "the transition in progress and the threads blocking it",
+  create: ({ options }) => {
+    const warnings = new WarnOnce();
+    return (ctx) => collect(ctx, options.transition, warnings);
+  },
 };
-
-export function createTransitionCollector(
-  options: TransitionOptions = DEFAULT_TRANSITION_OPTIONS,
-): Collector<"transition"> {
-  const warnings = new WarnOnce();
-  return {
-    name: "transition",
-    help: "The patch in transition, its direction and the threads blocking it (walks /proc only during a transition).",
-    dependsOn: ["livepatch"],
-    collect: (ctx) => collect(ctx, options, warnings),
-  };
-}
 
 /** Warns once per condition of a transition, then logs at debug while it lasts. */
 class WarnOnce {
@@ -84,8 +68,7 @@ class WarnOnce {
 }
 
 function collect(ctx: CollectorContext, options: TransitionOptions, warnings: WarnOnce): TransitionFacts {
-  const livepatch = ctx.deps.livepatch;
-  if (livepatch === undefined) throw new Error("the livepatch collector failed; transitions are unknown");
+  const livepatch = ctx.shared(readLivepatchTree);
   const inTransition = livepatch.patches.filter(isInTransition);
   const patch = inTransition[0];
   if (patch === undefined) {

@@ -1,63 +1,43 @@
-// What a collector is: a named reader of one area of the host that turns
-// files into typed facts. Collectors know nothing of metrics or HTTP; the
-// views render their facts.
-import { CLIENT_NAMES } from "../clients/names.js";
+// What a collector is: a reader of one area of the host that turns its files
+// into typed facts. A collector only reads: it knows nothing of metrics, HTTP
+// or the other collectors. What several collectors' facts say together is
+// derived after collection (src/derive); what a collector's facts look like
+// as metrics is its view (src/views/collectors); src/registry.ts pairs the two.
 import type { FileAccess } from "../fs/file-access.js";
 import type { HostPaths } from "../fs/host-paths.js";
 import type { Logger } from "../log.js";
-import type { ClientFacts } from "./client.js";
-import type { KernelFacts } from "./kernel.js";
-import type { LivepatchFacts } from "./livepatch.js";
-import type { ModulesFacts } from "./modules.js";
-import type { ReadinessFacts } from "./readiness.js";
-import type { RebootFacts } from "./reboot.js";
-import type { TaintFacts } from "./taint.js";
-import type { TransitionFacts } from "./transition.js";
-
-export const COLLECTOR_NAMES = [
-  "livepatch",
-  "transition",
-  "taint",
-  "modules",
-  "kernel",
-  "reboot",
-  "readiness",
-  // Vendor clients (src/clients): enabled when the client is installed.
-  ...CLIENT_NAMES,
-] as const;
-export type CollectorName = (typeof COLLECTOR_NAMES)[number];
-
-export interface FactsByCollector {
-  livepatch: LivepatchFacts;
-  transition: TransitionFacts;
-  taint: TaintFacts;
-  modules: ModulesFacts;
-  kernel: KernelFacts;
-  reboot: RebootFacts;
-  readiness: ReadinessFacts;
-  canonical_livepatch: ClientFacts;
-  kpatch: ClientFacts;
-  klp: ClientFacts;
-  ksplice: ClientFacts;
-  kernelcare: ClientFacts;
-}
+import type { ClientSources, CollectorOptions } from "./options.js";
 
 export interface CollectorContext {
   readonly paths: HostPaths;
+  /** This collector's reads in this scrape: failures are counted and logged against it. */
   readonly files: FileAccess;
   readonly log: Logger;
-  /** Facts of the collectors named in dependsOn that succeeded in this scrape. */
-  readonly deps: Partial<FactsByCollector>;
+  /**
+   * The result of `read` in this scrape, made once by the first collector that asks: a reading two
+   * collectors need (the patch tree: livepatch and transition) costs one read of each file.
+   */
+  shared<T>(read: (ctx: CollectorContext) => T): T;
 }
 
-export interface Collector<N extends CollectorName = CollectorName> {
-  readonly name: N;
-  /** One line for --help and the landing page. */
-  readonly help: string;
-  /** Collectors whose facts this one needs; they run (unrendered) even when disabled. */
-  readonly dependsOn: readonly CollectorName[];
-  collect(ctx: CollectorContext): FactsByCollector[N] | Promise<FactsByCollector[N]>;
+/** What a collector is made from: the --collector.* options and the vendor clients this process runs. */
+export interface CollectorSetup {
+  readonly options: CollectorOptions;
+  readonly clients: ClientSources;
 }
+
+/** Reads the facts of one scrape; synchronous, or a promise the snapshot source bounds with --collector.timeout. */
+export type Read<F> = (ctx: CollectorContext) => F | Promise<F>;
+
+export interface Collector<F> {
+  /** What it reads, in a few words: `--help` shows it beside --collector.<name>. */
+  readonly help: string;
+  /** Makes this exporter's reader, once; the reader may keep state between scrapes. */
+  create(setup: CollectorSetup): Read<F>;
+}
+
+/** Facts of a collector that reads nothing itself (readiness: all derived). */
+export type NoFacts = Readonly<Record<string, never>>;
 
 /** Thrown by a collector that cannot produce its facts at all (its success becomes 0). */
 export class CollectorError extends Error {

@@ -1,22 +1,29 @@
-// Runs the enabled collectors (and the ones they depend on) concurrently and
-// assembles one Snapshot.
+// Runs the enabled collectors (and the ones their derived facts need) and
+// assembles one Snapshot: the facts each collector read, then what they say
+// together (src/derive).
 //
+// - Collectors are independent: each reads only its own files. A reading
+//   two of them need is shared through ctx.shared, once per scrape.
 // - A collector that throws or times out reports success 0; the others are
 //   still served.
 // - Concurrent callers share the collection in flight.
 // - A collector whose previous run is still pending (timed out on a hung
 //   file) is not started again: it reports failure until that run returns,
 //   so hung reads cannot pile up.
+import { derive, INPUTS } from "../derive/index.js";
 import { FailureMemory, FileAccess } from "../fs/file-access.js";
 import type { HostPaths } from "../fs/host-paths.js";
 import type { Logger } from "../log.js";
-import type { CollectorSet } from "../collectors/index.js";
-import { COLLECTOR_NAMES, type CollectorName, type FactsByCollector } from "../collectors/types.js";
+import type { CollectorContext, Read } from "../collectors/types.js";
+import { COLLECTOR_NAMES, type CollectorName, type FactsByCollector } from "../registry.js";
 import type { CollectorRun, Snapshot } from "./snapshot.js";
+
+/** Each collector's reader, made by its Collector.create. */
+export type Readers = { readonly [N in CollectorName]: Read<FactsByCollector[N]> };
 
 export interface SnapshotSourceOptions {
   readonly paths: HostPaths;
-  readonly collectors: CollectorSet;
+  readonly readers: Readers;
   readonly enabled: ReadonlySet<CollectorName>;
   readonly timeoutMs: number;
   readonly log: Logger;
@@ -32,7 +39,7 @@ export class SnapshotSource {
   private readonly logs = new Map<CollectorName, Logger>();
 
   constructor(private readonly options: SnapshotSourceOptions) {
-    this.toRun = withDependencies(options.collectors, options.enabled);
+    this.toRun = withInputs(options.enabled);
     for (const name of this.toRun) this.logs.set(name, options.log.child({ collector: name }));
   }
 
@@ -48,26 +55,18 @@ export class SnapshotSource {
     const now = this.options.now ?? Date.now;
     const takenAtMs = now();
     const facts: Partial<FactsByCollector> = {};
-    const runs = new Map<CollectorName, Promise<CollectorRun>>();
-    const runOne = (name: CollectorName): Promise<CollectorRun> => {
-      let run = runs.get(name);
-      if (run === undefined) {
-        run = this.runCollector(name, facts, runOne);
-        runs.set(name, run);
-      }
-      return run;
-    };
-    const results = await Promise.all(this.toRun.map(runOne));
-    return { takenAtMs, facts, runs: results };
+    const shared = new SharedReadings();
+    // Synchronous collectors finish inside run(), in documentation order.
+    const runs = await Promise.all(this.toRun.map((name) => this.run(name, this.options.readers[name], facts, shared)));
+    return { takenAtMs, facts, derived: derive(facts, new Set(this.toRun), takenAtMs), runs };
   }
 
-  private async runCollector(
-    name: CollectorName,
+  private async run<N extends CollectorName>(
+    name: N,
+    read: Read<FactsByCollector[N]>,
     facts: Partial<FactsByCollector>,
-    runOne: (name: CollectorName) => Promise<CollectorRun>,
+    shared: SharedReadings,
   ): Promise<CollectorRun> {
-    const collector = this.options.collectors[name];
-    await Promise.all(collector.dependsOn.map(runOne));
     const log = this.logs.get(name) ?? this.options.log.child({ collector: name });
     const files = new FileAccess(log, this.memory);
     const enabled = this.options.enabled.has(name);
@@ -79,11 +78,15 @@ export class SnapshotSource {
     };
     if (this.pending.has(name)) return finish("previous collection has not returned yet");
 
-    const deps: Partial<FactsByCollector> = {};
-    for (const dep of collector.dependsOn) if (facts[dep] !== undefined) Object.assign(deps, { [dep]: facts[dep] });
-    let result: ReturnType<typeof collector.collect>;
+    const ctx: CollectorContext = {
+      paths: this.options.paths,
+      files,
+      log,
+      shared: (reading) => shared.get(reading, ctx),
+    };
+    let result: ReturnType<typeof read>;
     try {
-      result = collector.collect({ paths: this.options.paths, files, log, deps });
+      result = read(ctx);
     } catch (error) {
       return finish(errorMessage(error));
     }
@@ -91,7 +94,7 @@ export class SnapshotSource {
     // it returned, so it needs none (one timer and four promises less per
     // collector and scrape).
     if (!(result instanceof Promise)) {
-      Object.assign(facts, { [name]: result });
+      facts[name] = result;
       return finish(undefined);
     }
     let timer: NodeJS.Timeout | undefined;
@@ -107,7 +110,7 @@ export class SnapshotSource {
         work.catch(() => undefined); // it may still fail later; already reported
         return finish(`timed out after ${this.options.timeoutMs} ms`);
       }
-      Object.assign(facts, { [name]: value });
+      facts[name] = value;
       return finish(undefined);
     } catch (error) {
       return finish(errorMessage(error));
@@ -117,17 +120,38 @@ export class SnapshotSource {
   }
 }
 
+/** The readings of one scrape that several collectors share: each made once, by the first to ask. */
+class SharedReadings {
+  private readonly done = new Map<unknown, { ok: true; value: unknown } | { ok: false; error: unknown }>();
+
+  get<T>(read: (ctx: CollectorContext) => T, ctx: CollectorContext): T {
+    let outcome = this.done.get(read);
+    if (outcome === undefined) {
+      try {
+        outcome = { ok: true, value: read(ctx) };
+      } catch (error) {
+        outcome = { ok: false, error };
+      }
+      this.done.set(read, outcome);
+    }
+    if (!outcome.ok) throw outcome.error;
+    return outcome.value as T;
+  }
+}
+
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** The enabled collectors plus everything they depend on, in documentation order. */
-export function withDependencies(collectors: CollectorSet, enabled: ReadonlySet<CollectorName>): CollectorName[] {
+const inputs: Readonly<Partial<Record<CollectorName, readonly CollectorName[]>>> = INPUTS;
+
+/** The enabled collectors plus the inputs of their derived facts, in documentation order. */
+export function withInputs(enabled: ReadonlySet<CollectorName>): CollectorName[] {
   const needed = new Set<CollectorName>();
   const visit = (name: CollectorName): void => {
     if (needed.has(name)) return;
     needed.add(name);
-    collectors[name].dependsOn.forEach(visit);
+    (inputs[name] ?? []).forEach(visit);
   };
   enabled.forEach(visit);
   return COLLECTOR_NAMES.filter((name) => needed.has(name));

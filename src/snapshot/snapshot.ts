@@ -1,12 +1,13 @@
-// One typed snapshot per scrape: the facts of every collector that ran, and
-// how each run went. Every view (metrics, check report, landing page) renders
-// a Snapshot and reads nothing itself.
+// One typed snapshot per scrape: the facts of every collector that ran, what
+// they say together (derived), and how each run went. Every view (metrics,
+// check report, landing page) renders a Snapshot and reads nothing itself.
+import type { Derived } from "../derive/index.js";
 import type { FileErrorReason } from "../fs/file-access.js";
-import type { CollectorName, FactsByCollector } from "../collectors/types.js";
+import type { CollectorName, FactsByCollector } from "../registry.js";
 
 export interface CollectorRun {
   readonly name: CollectorName;
-  /** Enabled by flags (rendered); a disabled collector may still run as a dependency. */
+  /** Enabled by flags (rendered); a disabled collector may still run as another's input. */
   readonly enabled: boolean;
   readonly success: boolean;
   readonly durationSeconds: number;
@@ -20,15 +21,12 @@ export interface Snapshot {
   readonly takenAtMs: number;
   /** Facts of each collector that succeeded. */
   readonly facts: Partial<FactsByCollector>;
-  /** Every collector that ran, enabled or needed as a dependency. */
+  /** What the facts say together (src/derive). */
+  readonly derived: Derived;
+  /** Every collector that ran, enabled or read as another's input. */
   readonly runs: readonly CollectorRun[];
 }
 
 export function isEnabled(snapshot: Snapshot, name: CollectorName): boolean {
   return snapshot.runs.some((run) => run.name === name && run.enabled);
-}
-
-/** Facts of a collector only when it is enabled (views must not show disabled collectors). */
-export function enabledFacts<N extends CollectorName>(snapshot: Snapshot, name: N): FactsByCollector[N] | undefined {
-  return isEnabled(snapshot, name) ? snapshot.facts[name] : undefined;
 }

@@ -12,8 +12,8 @@
 // (their event-loop histogram summary), the price of rendering through the
 // library every Prometheus user knows.
 import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
-import { METRICS, type MetricName } from "./catalog.js";
-import type { Sample } from "./samples.js";
+import { METRICS } from "./catalog.js";
+import type { Sample } from "./view.js";
 
 /** Gauges named like counters, which `promtool check metrics` rejects. */
 const MISNAMED_DEFAULT_METRICS = [
@@ -40,11 +40,13 @@ export class MetricsRenderer {
 
   async render(samples: readonly Sample[]): Promise<string> {
     const registry = new Registry();
-    const families = new Map<MetricName, Gauge | Counter>();
+    const families = new Map<string, Gauge | Counter>();
     for (const sample of samples) {
       let family = families.get(sample.name);
       if (family === undefined) {
         const spec = METRICS[sample.name];
+        // Views emit only the names they declare (SampleSink's types): this is a bug, not input.
+        if (spec === undefined) throw new Error(`undeclared metric ${sample.name}`);
         const config = { name: sample.name, help: spec.help, labelNames: spec.labels, registers: [registry] };
         // A counter's sample is its running total, kept by its owner; inc() from 0 sets it.
         family = spec.type === "counter" ? new Counter(config) : new Gauge(config);

@@ -8,11 +8,12 @@ import type { ClientFacts } from "../collectors/client.js";
 import type { KernelFacts } from "../collectors/kernel.js";
 import type { LivepatchFacts } from "../collectors/livepatch.js";
 import type { ModulesFacts } from "../collectors/modules.js";
-import type { ReadinessCheck, ReadinessFacts } from "../collectors/readiness.js";
-import type { RebootFacts, RebootReason } from "../collectors/reboot.js";
 import type { TaintFacts } from "../collectors/taint.js";
 import type { TransitionFacts } from "../collectors/transition.js";
-import type { CollectorName } from "../collectors/types.js";
+import type { ModuleWithoutPatch } from "../derive/modules.js";
+import type { ReadinessCheck, ReadinessFacts } from "../derive/readiness.js";
+import type { RebootFacts, RebootReason } from "../derive/reboot.js";
+import type { CollectorName } from "../registry.js";
 import type { Snapshot } from "../snapshot/snapshot.js";
 
 /** ok: as it should be; info: worth knowing; warn: a problem to look at; fail: live patching cannot work. */
@@ -43,15 +44,15 @@ export interface Report {
 const ESSENTIAL: readonly CollectorName[] = ["kernel", "livepatch", "modules", "taint"];
 
 export function buildReport(snapshot: Snapshot): Report {
-  const { facts } = snapshot;
+  const { facts, derived } = snapshot;
   const failed = snapshot.runs.filter((run) => !run.success);
   const sections: Section[] = [
     kernelSection(facts.kernel),
     configSection(facts.kernel),
-    readinessSection(facts.readiness, facts.livepatch, facts.modules),
-    patchesSection(facts.livepatch, facts.transition),
+    readinessSection(derived.readiness, facts.livepatch, facts.modules),
+    patchesSection(facts.livepatch, facts.transition, derived.modulesWithoutPatch),
     taintSection(facts.taint),
-    rebootSection(facts.reboot, clientFacts(snapshot)),
+    rebootSection(derived.reboot, clientFacts(snapshot)),
     clientsSection(clientFacts(snapshot)),
   ];
   if (failed.length > 0) {
@@ -63,7 +64,7 @@ export function buildReport(snapshot: Snapshot): Report {
       })),
     });
   }
-  const ready = facts.readiness?.ready.state === "ok" ? facts.readiness.ready.value : undefined;
+  const ready = derived.readiness?.ready.state === "ok" ? derived.readiness.ready.value : undefined;
   const unreadable = failed.some((run) => ESSENTIAL.includes(run.name));
   const problem = sections.some((s) => s.findings.some((f) => f.level === "warn" || f.level === "fail"));
   const verdict: Verdict = unreadable ? "unreadable" : problem ? "problems" : "healthy";
@@ -240,7 +241,11 @@ function readinessSection(
   return { title: "Readiness", findings };
 }
 
-function patchesSection(livepatch: LivepatchFacts | undefined, transition: TransitionFacts | undefined): Section {
+function patchesSection(
+  livepatch: LivepatchFacts | undefined,
+  transition: TransitionFacts | undefined,
+  orphans: Fact<readonly ModuleWithoutPatch[]> | undefined,
+): Section {
   const findings: Finding[] = [];
   if (livepatch === undefined)
     return { title: "Live patches", findings: [finding("fail", "live patches could not be read")] };
@@ -275,8 +280,7 @@ function patchesSection(livepatch: LivepatchFacts | undefined, transition: Trans
     findings.push(finding("warn", `transition in progress: ${active.patch} ${active.direction}, ${blocking}`));
     for (const t of active.blockers) findings.push(finding("info", `  blocked by pid ${t.pid} tid ${t.tid} ${t.comm}`));
   }
-  const orphans = livepatch.modulesWithoutPatch;
-  if (orphans.state === "ok") {
+  if (orphans?.state === "ok") {
     for (const m of orphans.value) {
       findings.push(finding("warn", `module ${m.module} (${m.state}) is a live patch module with no active patch`));
     }
@@ -308,15 +312,20 @@ const REBOOT_TEXT: Readonly<Record<RebootReason, string>> = {
   running_kernel_modules_missing: "the running kernel's /lib/modules directory is gone",
 };
 
+interface ClientReport {
+  readonly facts: ClientFacts;
+  readonly rebootCanWait: Fact<boolean> | undefined;
+}
+
 /** The facts of every client collector that ran, in documentation order. */
-function clientFacts(snapshot: Snapshot): [ClientName, ClientFacts][] {
-  return CLIENT_NAMES.flatMap((name): [ClientName, ClientFacts][] => {
+function clientFacts(snapshot: Snapshot): [ClientName, ClientReport][] {
+  return CLIENT_NAMES.flatMap((name): [ClientName, ClientReport][] => {
     const facts = snapshot.facts[name];
-    return facts === undefined ? [] : [[name, facts]];
+    return facts === undefined ? [] : [[name, { facts, rebootCanWait: snapshot.derived.rebootCanWait[name] }]];
   });
 }
 
-function rebootSection(reboot: RebootFacts | undefined, clients: readonly [ClientName, ClientFacts][]): Section {
+function rebootSection(reboot: RebootFacts | undefined, clients: readonly [ClientName, ClientReport][]): Section {
   const title = "Reboot";
   if (reboot === undefined) return { title, findings: [finding("info", "reboot state could not be read")] };
   const findings: Finding[] = [];
@@ -337,9 +346,8 @@ function rebootSection(reboot: RebootFacts | undefined, clients: readonly [Clien
     }
   }
   if (!findings.some((f) => f.level === "warn")) findings.unshift(finding("ok", "no reboot required"));
-  for (const [name, facts] of clients) {
-    const wait = facts.rebootCanWait;
-    if (wait.state !== "ok") continue;
+  for (const [name, { rebootCanWait: wait }] of clients) {
+    if (wait?.state !== "ok") continue;
     findings.push(
       finding(
         "info",
@@ -352,9 +360,9 @@ function rebootSection(reboot: RebootFacts | undefined, clients: readonly [Clien
   return { title, findings };
 }
 
-function clientsSection(clients: readonly [ClientName, ClientFacts][]): Section {
+function clientsSection(clients: readonly [ClientName, ClientReport][]): Section {
   const findings: Finding[] = [];
-  for (const [name, facts] of clients) {
+  for (const [name, { facts }] of clients) {
     const who = `${name} (${CLIENTS[name].title}, ${facts.binary})`;
     const last = facts.last;
     if (last === undefined) {

@@ -10,7 +10,8 @@ import { ClientRunner, type ClientRunnerOptions, type LastRun } from "../../src/
 import type { ClientName } from "../../src/clients/names.js";
 import { silentLogger, type Logger } from "../../src/log.js";
 import { buildReport } from "../../src/views/report.js";
-import { snapshotSamples, type Sample } from "../../src/views/samples.js";
+import { snapshotSamples } from "../../src/views/samples.js";
+import type { Sample } from "../../src/views/view.js";
 import { HANDMADE } from "../fixtures/handmade.js";
 import {
   CANONICAL_DAEMON_FAILED,

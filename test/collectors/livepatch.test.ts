@@ -1,16 +1,17 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { handmadeTree, realKernelTree } from "../helpers/fixtures.js";
-import { factsOf, snapshotOf } from "../helpers/collect.js";
+import { derivedOf, factsOf, snapshotOf } from "../helpers/collect.js";
 import fs from "node:fs";
 import path from "node:path";
 
 describe("livepatch collector on real captures", () => {
   it("clean: sysfs present and empty", async () => {
-    const facts = factsOf(await snapshotOf(realKernelTree("clean")), "livepatch");
+    const snapshot = await snapshotOf(realKernelTree("clean"));
+    const facts = factsOf(snapshot, "livepatch");
     assert.equal(facts.sysfsPresent, true);
     assert.deepEqual(facts.patches, []);
-    assert.deepEqual(facts.modulesWithoutPatch, { state: "ok", value: [] });
+    assert.deepEqual(derivedOf(snapshot, "modulesWithoutPatch"), { state: "ok", value: [] });
   });
 
   it("basic-enabled: one applied patch with one vmlinux function; absent attributes stay absent", async () => {
@@ -123,16 +124,20 @@ describe("livepatch collector on hand-made trees", () => {
   });
 
   it("no /sys/kernel/livepatch: sysfs absent, no patches", async () => {
-    const facts = factsOf(await snapshotOf(handmadeTree("no-modules")), "livepatch");
+    const snapshot = await snapshotOf(handmadeTree("no-modules"));
+    const facts = factsOf(snapshot, "livepatch");
     assert.equal(facts.sysfsPresent, false);
     assert.deepEqual(facts.patches, []);
     // No module support at all: the list of loaded modules is absent, not empty.
-    assert.deepEqual(facts.modulesWithoutPatch, { state: "absent" });
+    assert.deepEqual(derivedOf(snapshot, "modulesWithoutPatch"), { state: "absent" });
   });
 
   it("a K-tainted module without a patch directory is reported with its state", async () => {
-    const facts = factsOf(await snapshotOf(handmadeTree("module-without-patch")), "livepatch");
-    assert.deepEqual(facts.modulesWithoutPatch, { state: "ok", value: [{ module: "lp_old", state: "live" }] });
+    const snapshot = await snapshotOf(handmadeTree("module-without-patch"));
+    assert.deepEqual(derivedOf(snapshot, "modulesWithoutPatch"), {
+      state: "ok",
+      value: [{ module: "lp_old", state: "live" }],
+    });
   });
 
   it("garbage values are unknown (invalid), and the scrape goes on", async () => {

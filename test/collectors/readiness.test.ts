@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { handmadeTree, realKernelTree } from "../helpers/fixtures.js";
-import { factsOf, snapshotOf } from "../helpers/collect.js";
-import type { ReadinessFacts } from "../../src/collectors/readiness.js";
+import { derivedOf, snapshotOf } from "../helpers/collect.js";
+import type { ReadinessFacts } from "../../src/derive/readiness.js";
 
 function verdicts(facts: ReadinessFacts): Record<string, unknown> {
   return Object.fromEntries(
@@ -12,7 +12,7 @@ function verdicts(facts: ReadinessFacts): Record<string, unknown> {
 
 describe("readiness collector", () => {
   it("clean 6.1 host: ready, unsigned patches allowed", async () => {
-    const facts = factsOf(await snapshotOf(realKernelTree("clean")), "readiness");
+    const facts = derivedOf(await snapshotOf(realKernelTree("clean")), "readiness");
     assert.deepEqual(verdicts(facts), {
       livepatch_built: true,
       sysfs_present: true,
@@ -25,19 +25,19 @@ describe("readiness collector", () => {
   });
 
   it("modules-disabled: not ready because of that one check", async () => {
-    const facts = factsOf(await snapshotOf(realKernelTree("modules-disabled")), "readiness");
+    const facts = derivedOf(await snapshotOf(realKernelTree("modules-disabled")), "readiness");
     assert.equal(verdicts(facts)["modules_not_disabled"], false);
     assert.deepEqual(facts.ready, { state: "ok", value: false });
   });
 
   it("lockdown integrity: ready, but only for signed patches", async () => {
-    const facts = factsOf(await snapshotOf(realKernelTree("lockdown-integrity")), "readiness");
+    const facts = derivedOf(await snapshotOf(realKernelTree("lockdown-integrity")), "readiness");
     assert.deepEqual(facts.ready, { state: "ok", value: true });
     assert.deepEqual(facts.signedPatchesOnly, { state: "ok", value: true });
   });
 
   it("no CONFIG_MODULES, CONFIG_HAVE_LIVEPATCH=y: not built, no sysfs, no modules; modules_not_disabled does not apply", async () => {
-    const facts = factsOf(await snapshotOf(handmadeTree("no-modules")), "readiness");
+    const facts = derivedOf(await snapshotOf(handmadeTree("no-modules")), "readiness");
     assert.deepEqual(verdicts(facts), {
       livepatch_built: false,
       sysfs_present: false,
@@ -54,7 +54,7 @@ describe("readiness collector", () => {
     const root = realKernelTree("clean", { rootfs: false });
     const { rmSync } = await import("node:fs");
     rmSync(`${root}/sys/kernel/livepatch`, { recursive: true });
-    const facts = factsOf(await snapshotOf(root), "readiness");
+    const facts = derivedOf(await snapshotOf(root), "readiness");
     assert.equal(verdicts(facts)["livepatch_built"], "unknown");
     assert.deepEqual(facts.ready, { state: "ok", value: false });
   });
@@ -64,7 +64,7 @@ describe("readiness collector", () => {
     const { rmSync } = await import("node:fs");
     rmSync(`${root}/proc/sys/kernel/osrelease`);
     const snapshot = await snapshotOf(root);
-    const facts = factsOf(snapshot, "readiness");
+    const facts = derivedOf(snapshot, "readiness");
     // The kernel collector failed; sysfs still proves the core is built.
     assert.equal(verdicts(facts)["livepatch_built"], true);
     assert.deepEqual(facts.ready, { state: "ok", value: true });
@@ -74,7 +74,7 @@ describe("readiness collector", () => {
     const root = realKernelTree("clean");
     const { rmSync } = await import("node:fs");
     rmSync(`${root}/proc/sys`, { recursive: true });
-    const facts = factsOf(await snapshotOf(root), "readiness");
+    const facts = derivedOf(await snapshotOf(root), "readiness");
     assert.deepEqual(verdicts(facts), {
       livepatch_built: true,
       sysfs_present: true,

@@ -3,11 +3,11 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { handmadeTree, realKernelTree } from "../helpers/fixtures.js";
-import { factsOf, snapshotOf } from "../helpers/collect.js";
+import { derivedOf, snapshotOf } from "../helpers/collect.js";
 
 describe("reboot collector", () => {
   it("Debian 12 capture: nothing required; newest installed is the running kernel", async () => {
-    const facts = factsOf(await snapshotOf(realKernelTree("basic-enabled")), "reboot");
+    const facts = derivedOf(await snapshotOf(realKernelTree("basic-enabled")), "reboot");
     assert.deepEqual(facts.reasons.reboot_required_file, {
       state: "ok",
       value: { required: false, sinceSeconds: undefined },
@@ -32,7 +32,7 @@ describe("reboot collector", () => {
     const root = handmadeTree("reboot-required");
     const mtime = new Date("2026-11-20T10:00:00Z");
     fs.utimesSync(path.join(root, "run/reboot-required"), mtime, mtime);
-    const facts = factsOf(await snapshotOf(root), "reboot");
+    const facts = derivedOf(await snapshotOf(root), "reboot");
     assert.deepEqual(facts.reasons.reboot_required_file, {
       state: "ok",
       value: { required: true, sinceSeconds: mtime.getTime() / 1000 },
@@ -51,14 +51,14 @@ describe("reboot collector", () => {
   });
 
   it("RHEL: rpm order across dist tags (el9_5 > el9_4 > el9_0)", async () => {
-    const facts = factsOf(await snapshotOf(handmadeTree("distro-taint")), "reboot");
+    const facts = derivedOf(await snapshotOf(handmadeTree("distro-taint")), "reboot");
     assert.deepEqual(facts.newestKernel, { state: "ok", value: "5.14.0-503.11.1.el9_5.x86_64" });
   });
 
   it("SUSE /run/reboot-needed", async () => {
     const root = realKernelTree("clean");
     fs.writeFileSync(path.join(root, "run/reboot-needed"), "");
-    const facts = factsOf(await snapshotOf(root), "reboot");
+    const facts = derivedOf(await snapshotOf(root), "reboot");
     assert.equal(
       facts.reasons.reboot_needed_file.state === "ok" && facts.reasons.reboot_needed_file.value.required,
       true,
@@ -68,7 +68,7 @@ describe("reboot collector", () => {
   it("the running kernel's modules removed", async () => {
     const root = realKernelTree("clean");
     fs.renameSync(path.join(root, "lib/modules/6.1.0-56-amd64"), path.join(root, "lib/modules/6.1.0-58-amd64"));
-    const facts = factsOf(await snapshotOf(root), "reboot");
+    const facts = derivedOf(await snapshotOf(root), "reboot");
     assert.equal(
       facts.reasons.running_kernel_modules_missing.state === "ok" &&
         facts.reasons.running_kernel_modules_missing.value.required,
@@ -83,7 +83,7 @@ describe("reboot collector", () => {
     const existed = fs.existsSync(outside);
     if (!existed) fs.writeFileSync(outside, "");
     try {
-      const facts = factsOf(await snapshotOf(root), "reboot");
+      const facts = derivedOf(await snapshotOf(root), "reboot");
       assert.equal(
         facts.reasons.reboot_required_file.state === "ok" && facts.reasons.reboot_required_file.value.required,
         false,
@@ -94,7 +94,7 @@ describe("reboot collector", () => {
   });
 
   it("no host root files at all: kernel-based reasons unknown, never 'no reboot needed'", async () => {
-    const facts = factsOf(await snapshotOf(realKernelTree("clean", { rootfs: false })), "reboot");
+    const facts = derivedOf(await snapshotOf(realKernelTree("clean", { rootfs: false })), "reboot");
     assert.deepEqual(facts.reasons.newer_kernel_installed, { state: "unknown", reason: "not_found" });
     assert.deepEqual(facts.reasons.running_kernel_modules_missing, { state: "unknown", reason: "not_found" });
     assert.deepEqual(facts.installedKernels, { state: "unknown", reason: "not_found" });

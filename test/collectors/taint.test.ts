@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { handmadeTree, realKernelTree } from "../helpers/fixtures.js";
-import { factsOf, snapshotOf } from "../helpers/collect.js";
+import { derivedOf, factsOf, snapshotOf } from "../helpers/collect.js";
 
 const setLetters = (facts: { decoded: { flags: readonly { flag: { letter: string }; set: boolean }[] } }): string =>
   facts.decoded.flags
@@ -11,18 +11,20 @@ const setLetters = (facts: { decoded: { flags: readonly { flag: { letter: string
 
 describe("taint collector", () => {
   it("basic-enabled: 45056 = O + E + K; the patch module carries OEK", async () => {
-    const facts = factsOf(await snapshotOf(realKernelTree("basic-enabled")), "taint");
+    const snapshot = await snapshotOf(realKernelTree("basic-enabled"));
+    const facts = factsOf(snapshot, "taint");
     assert.equal(facts.value, 45056n);
     assert.equal(setLetters(facts), "OEK");
     assert.deepEqual(facts.decoded.unknownBits, []);
     assert.equal(facts.decoded.flags.length, 20);
-    const letters = facts.moduleLetters.state === "ok" ? Object.fromEntries(facts.moduleLetters.value) : {};
+    const moduleLetters = derivedOf(snapshot, "moduleTaintLetters");
+    const letters = moduleLetters.state === "ok" ? Object.fromEntries(moduleLetters.value) : {};
     assert.deepEqual(letters, { P: 0, F: 0, C: 0, O: 1, E: 1, K: 1, X: 0, T: 0, N: 0, J: 0 });
   });
 
   it("busy-stuck: two modules tainted O and E, one K", async () => {
-    const facts = factsOf(await snapshotOf(realKernelTree("busy-stuck")), "taint");
-    const letters = facts.moduleLetters.state === "ok" ? facts.moduleLetters.value : new Map();
+    const moduleLetters = derivedOf(await snapshotOf(realKernelTree("busy-stuck")), "moduleTaintLetters");
+    const letters = moduleLetters.state === "ok" ? moduleLetters.value : new Map();
     assert.equal(letters.get("O"), 2);
     assert.equal(letters.get("E"), 2);
     assert.equal(letters.get("K"), 1);
@@ -49,9 +51,10 @@ describe("taint collector", () => {
   });
 
   it("a kernel without modules has no module letters at all (all zero, known)", async () => {
-    const facts = factsOf(await snapshotOf(handmadeTree("no-modules")), "taint");
-    assert.ok(facts.moduleLetters.state === "ok", "module letters are known");
-    assert.ok([...facts.moduleLetters.value.values()].every((n) => n === 0));
+    const snapshot = await snapshotOf(handmadeTree("no-modules"));
+    const moduleLetters = derivedOf(snapshot, "moduleTaintLetters");
+    assert.ok(moduleLetters.state === "ok", "module letters are known");
+    assert.ok([...moduleLetters.value.values()].every((n) => n === 0));
   });
 
   it("garbage in tainted fails the collector, and only it", async () => {

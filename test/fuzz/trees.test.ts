@@ -15,13 +15,11 @@ import fs from "node:fs";
 import path from "node:path";
 import { before, describe, it } from "node:test";
 import fc from "fast-check";
-import { DEFAULT_CLIENT_COLLECTOR_OPTIONS } from "../../src/collectors/client.js";
-import { createCollectors } from "../../src/collectors/index.js";
-import { DEFAULT_TRANSITION_OPTIONS } from "../../src/collectors/transition.js";
-import { COLLECTOR_NAMES, type CollectorName } from "../../src/collectors/types.js";
+import { INPUTS } from "../../src/derive/index.js";
+import { COLLECTOR_NAMES, type CollectorName } from "../../src/registry.js";
 import { DEFAULT_READ_CAP_BYTES } from "../../src/fs/read.js";
 import type { Snapshot } from "../../src/snapshot/snapshot.js";
-import { METRICS, type MetricName } from "../../src/views/catalog.js";
+import { METRIC_GROUPS } from "../../src/views/catalog.js";
 import { parseExposition } from "../helpers/exposition.js";
 import { injectFaults } from "../helpers/fault-fs.js";
 import { snapshotSource } from "../helpers/collect.js";
@@ -108,18 +106,19 @@ let baseline: ReadonlyMap<string, number>;
 let affectedBy: ReadonlyMap<CollectorName, ReadonlySet<CollectorName>>;
 let runCounter = 0;
 
+/** Whose output depends on a collector's facts: itself, those whose derived facts take it as an input, and the
+ * transition collector for the livepatch collector's files (they share the reading of the patch tree). */
 function dependents(): Map<CollectorName, Set<CollectorName>> {
-  const collectors = createCollectors({
-    transition: DEFAULT_TRANSITION_OPTIONS,
-    clients: DEFAULT_CLIENT_COLLECTOR_OPTIONS,
-  });
+  const inputs: Partial<Record<CollectorName, readonly CollectorName[]>> = INPUTS;
+  const uses = (other: CollectorName, name: CollectorName): boolean =>
+    (inputs[other] ?? []).includes(name) || (other === "transition" && name === "livepatch");
   const result = new Map<CollectorName, Set<CollectorName>>();
   for (const name of COLLECTOR_NAMES) {
     const closure = new Set<CollectorName>([name]);
     for (let grew = true; grew;) {
       grew = false;
       for (const other of COLLECTOR_NAMES) {
-        if (!closure.has(other) && collectors[other].dependsOn.some((d) => closure.has(d))) {
+        if (!closure.has(other) && [...closure].some((d) => uses(other, d))) {
           closure.add(other);
           grew = true;
         }
@@ -142,13 +141,12 @@ async function scrape(root: string): Promise<{ status: number; body: string; sna
   }
 }
 
-/** The collector a series belongs to: its catalog entry, or its collector label for the exporter's own. */
+/** The collector a series belongs to: the view that declares it, or its collector label for the exporter's own. */
 function collectorOf(key: string): CollectorName | undefined {
-  const name = key.slice(0, key.indexOf("{")) as MetricName;
-  const spec = METRICS[name] as (typeof METRICS)[MetricName] | undefined;
-  if (spec === undefined) return undefined;
-  if (spec.collector === "clients") return undefined; // no vendor client runs over these trees
-  if (spec.collector !== "exporter") return spec.collector;
+  const name = key.slice(0, key.indexOf("{"));
+  const group = METRIC_GROUPS.find((g) => name in g.metrics)?.collector;
+  if (group === undefined || group === "clients") return undefined; // no vendor client runs over these trees
+  if (group !== "exporter") return group as CollectorName;
   return /collector="([a-z]+)"/.exec(key)?.[1] as CollectorName | undefined;
 }
 

@@ -1,11 +1,17 @@
 // Runs the real collectors over a fixture tree and returns the snapshot.
-import { DEFAULT_CLIENT_COLLECTOR_OPTIONS, type ClientCollectorOptions } from "../../src/collectors/client.js";
-import { createCollectors, type ClientSources, type CollectorSet } from "../../src/collectors/index.js";
-import { DEFAULT_TRANSITION_OPTIONS, type TransitionOptions } from "../../src/collectors/transition.js";
-import { COLLECTOR_NAMES, type CollectorName } from "../../src/collectors/types.js";
 import { isClientName } from "../../src/clients/names.js";
+import {
+  DEFAULT_CLIENT_COLLECTOR_OPTIONS,
+  DEFAULT_TRANSITION_OPTIONS,
+  type ClientCollectorOptions,
+  type ClientSources,
+  type TransitionOptions,
+} from "../../src/collectors/options.js";
+import type { Derived } from "../../src/derive/index.js";
+import { createReaders } from "../../src/exporter.js";
 import { silentLogger } from "../../src/log.js";
-import { SnapshotSource } from "../../src/snapshot/collect.js";
+import { COLLECTOR_NAMES, type CollectorName } from "../../src/registry.js";
+import { SnapshotSource, type Readers } from "../../src/snapshot/collect.js";
 import type { Snapshot } from "../../src/snapshot/snapshot.js";
 import { hostPaths } from "./fixtures.js";
 
@@ -15,24 +21,22 @@ export interface CollectOptions {
   readonly clientOptions?: Partial<ClientCollectorOptions>;
   /** State sources (runners or fakes) of the clients to collect. */
   readonly clients?: ClientSources;
-  /** Replace real collectors (to make one fail, hang...). */
-  readonly replace?: Partial<CollectorSet>;
+  /** Replace real readers (to make one fail, hang...). */
+  readonly replace?: Partial<Readers>;
   readonly timeoutMs?: number;
 }
 
 export function snapshotSource(root: string, options: CollectOptions = {}): SnapshotSource {
+  const readers = createReaders({
+    options: {
+      transition: { ...DEFAULT_TRANSITION_OPTIONS, ...options.transition },
+      clients: { ...DEFAULT_CLIENT_COLLECTOR_OPTIONS, ...options.clientOptions },
+    },
+    clients: options.clients ?? {},
+  });
   return new SnapshotSource({
     paths: hostPaths(root),
-    collectors: {
-      ...createCollectors(
-        {
-          transition: { ...DEFAULT_TRANSITION_OPTIONS, ...options.transition },
-          clients: { ...DEFAULT_CLIENT_COLLECTOR_OPTIONS, ...options.clientOptions },
-        },
-        options.clients,
-      ),
-      ...options.replace,
-    },
+    readers: { ...readers, ...options.replace },
     enabled: new Set(
       options.enabled ?? COLLECTOR_NAMES.filter((name) => !isClientName(name) || options.clients?.[name]),
     ),
@@ -53,4 +57,11 @@ export function factsOf<N extends CollectorName>(snapshot: Snapshot, name: N): N
     throw new Error(`collector ${name} has no facts: ${run?.error ?? "did not run"}`);
   }
   return facts;
+}
+
+/** A derived fact, failing the test when it was not derived. */
+export function derivedOf<K extends keyof Derived>(snapshot: Snapshot, key: K): NonNullable<Derived[K]> {
+  const value = snapshot.derived[key];
+  if (value === undefined) throw new Error(`${key} was not derived`);
+  return value;
 }

@@ -87,13 +87,8 @@ describe("a collector that throws", () => {
     const root = realKernelTree("basic-enabled");
     const source = snapshotSource(root, {
       replace: {
-        reboot: {
-          name: "reboot",
-          help: "throws",
-          dependsOn: [],
-          collect: () => {
-            throw new TypeError("boom");
-          },
+        reboot: () => {
+          throw new TypeError("boom");
         },
       },
     });

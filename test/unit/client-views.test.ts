@@ -6,9 +6,10 @@ import { classifyOutcome } from "../../src/clients/classify.js";
 import { dateSeconds } from "../../src/clients/canonical-livepatch.js";
 import type { ClientDefinition } from "../../src/clients/definition.js";
 import { CLIENTS } from "../../src/clients/registry.js";
-import { rebootCanWait } from "../../src/clients/reboot-wait.js";
 import type { ClientView } from "../../src/clients/view.js";
-import type { RebootFacts, RebootSignal } from "../../src/collectors/reboot.js";
+import type { RebootSignal } from "../../src/collectors/reboot.js";
+import type { RebootFacts } from "../../src/derive/reboot.js";
+import { rebootCanWait } from "../../src/derive/reboot-can-wait.js";
 import { known, unknown, type Fact } from "../../src/fact.js";
 import {
   CANONICAL_DAEMON_FAILED,

@@ -2,25 +2,21 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { snapshotSource } from "../helpers/collect.js";
 import { realKernelTree } from "../helpers/fixtures.js";
-import type { Collector } from "../../src/collectors/types.js";
+import type { Read } from "../../src/collectors/types.js";
+import type { RebootReading } from "../../src/collectors/reboot.js";
 
-function hangingReboot(): { collector: Collector<"reboot">; calls: () => number; release: () => void } {
+function hangingReboot(): { read: Read<RebootReading>; calls: () => number; release: () => void } {
   let calls = 0;
   let release: () => void = () => undefined;
   const gate = new Promise<void>((resolve) => {
     release = resolve;
   });
   return {
-    collector: {
-      name: "reboot",
-      help: "hangs",
-      dependsOn: [],
-      collect: async () => {
-        calls += 1;
-        await gate;
-        throw new Error("released");
-      },
-    } satisfies Collector<"reboot">,
+    read: async () => {
+      calls += 1;
+      await gate;
+      throw new Error("released");
+    },
     calls: () => calls,
     release: () => release(),
   };
@@ -30,7 +26,7 @@ describe("snapshot source", () => {
   it("a hung collector times out alone, and is not started again while it hangs", async () => {
     const hang = hangingReboot();
     const source = snapshotSource(realKernelTree("basic-enabled"), {
-      replace: { reboot: hang.collector },
+      replace: { reboot: hang.read },
       timeoutMs: 100,
     });
     const first = await source.snapshot();
@@ -54,7 +50,7 @@ describe("snapshot source", () => {
     assert.notEqual(c, a);
   });
 
-  it("a disabled collector that another needs runs but is not marked enabled", async () => {
+  it("a disabled collector whose facts an enabled one's derived facts need runs, but is not marked enabled", async () => {
     const snapshot = await snapshotSource(realKernelTree("clean"), { enabled: ["readiness"] }).snapshot();
     assert.deepEqual(
       snapshot.runs.map((r) => [r.name, r.enabled]),

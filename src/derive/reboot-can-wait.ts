@@ -3,10 +3,10 @@
 // the reboot is the kernel's — a pending libc6 is not made safe by a kernel
 // live patch. The package test follows Ubuntu Pro's reboot_required API:
 // /run/reboot-required.pkgs must list only linux-image* and linux-base*
-// packages. Pure.
+// packages.
 import { ABSENT, known, type Fact, unknown } from "../fact.js";
-import type { RebootFacts, RebootReason } from "../collectors/reboot.js";
-import type { ClientView } from "./view.js";
+import type { ClientView } from "../clients/view.js";
+import type { RebootFacts, RebootReason } from "./reboot.js";
 
 const KERNEL_PACKAGE = /^(linux-image|linux-base)/;
 

@@ -1,0 +1,46 @@
+// The taint collector's metrics: the taint mask decoded bit by bit, and the
+// loaded modules per taint letter (derived from the modules collector's list).
+import type { TaintFacts } from "../../collectors/taint.js";
+import { TAINT_FLAGS } from "../../parse/taint.js";
+import { defineView, bool, spec } from "../view.js";
+
+const UPSTREAM_BITS = `${Math.min(...TAINT_FLAGS.map((f) => f.bit))}-${Math.max(...TAINT_FLAGS.map((f) => f.bit))}`;
+
+const METRICS = {
+  livepatch_kernel_tainted: spec(
+    [],
+    "Raw value of the kernel taint bitmask.",
+    "/proc/sys/kernel/tainted",
+    "the file is unreadable",
+  ),
+  livepatch_kernel_taint_flag: spec(
+    ["bit", "flag", "name"],
+    `Whether each upstream taint bit (${UPSTREAM_BITS}) is set (1) or not (0). Taint is sticky: K means a live patch module was loaded since boot, not that one is active.`,
+    "/proc/sys/kernel/tainted",
+    "the file is unreadable",
+  ),
+  livepatch_kernel_taint_unknown_bit: spec(
+    ["bit"],
+    "1 for each set taint bit that the upstream table does not name (RHEL and SUSE use bits 27-31).",
+    "/proc/sys/kernel/tainted",
+    "no such bit is set",
+  ),
+  livepatch_modules_tainted: spec(
+    ["flag"],
+    "Number of loaded modules whose own taint includes this letter.",
+    "/proc/modules",
+    "/proc/modules is unreadable",
+  ),
+} as const;
+
+export const taintView = defineView(METRICS, (sink, facts: TaintFacts, derived) => {
+  sink.emit("livepatch_kernel_tainted", {}, Number(facts.value));
+  for (const { flag, set } of facts.decoded.flags) {
+    sink.emit("livepatch_kernel_taint_flag", { bit: String(flag.bit), flag: flag.letter, name: flag.name }, bool(set));
+  }
+  for (const bit of facts.decoded.unknownBits) sink.emit("livepatch_kernel_taint_unknown_bit", { bit: String(bit) }, 1);
+  const letters = derived.moduleTaintLetters;
+  if (letters?.state === "ok") {
+    for (const [flag, count] of letters.value) sink.emit("livepatch_modules_tainted", { flag }, count);
+  }
+});

@@ -1,0 +1,136 @@
+// The whole HTTP stack of one exporter, from its options: the web
+// configuration file and its reloads, the request gate (limits, rate limit,
+// basic authentication), TLS, and the Express app on /metrics, / and /-/*.
+// Building it starts nothing; listen() does. The process (src/main.ts) owns
+// signals and exit codes; tests start the same stack in-process.
+import type { AddressInfo } from "node:net";
+import { createApp } from "../app.js";
+import type { Exporter } from "../exporter.js";
+import { loadRuntimeInfo, type RuntimeInfo } from "../host-info.js";
+import type { Logger } from "../log.js";
+import type { ExporterOptions } from "../options.js";
+import { REVISION, VERSION } from "../version.js";
+import { webSamples } from "../views/exporter.js";
+import { MetricsRenderer } from "../views/metrics.js";
+import { createGate, Rejections } from "./gate.js";
+import { InFlightLimit } from "./limits.js";
+import { WebConfigSource, type ActiveWebConfig } from "./reload.js";
+import { applyTls, createWebServer, type WebServer } from "./server.js";
+import { tlsRestartNeeded } from "./tls.js";
+
+const RUNTIME_INFO_TIMEOUT_MS = 5_000;
+
+export interface Front {
+  readonly server: WebServer;
+  /** Starts listening on --web.listen-address; resolves with the base URL (https:// with TLS). */
+  listen(): Promise<string>;
+  /** Re-reads --web.config.file (SIGHUP); undefined without one. */
+  reload(): ReturnType<WebConfigSource["reload"]> | undefined;
+  /** Shutdown begins: /-/ready answers 503, the web config is no longer watched. Serving goes on. */
+  beginShutdown(): void;
+  /** Stops accepting connections and waits for the requests in flight, at most graceMs. */
+  close(graceMs: number): Promise<"closed" | "timed out">;
+}
+
+/** Throws WebConfigError when --web.config.file is invalid (start-up must stop). */
+export function createFront(options: ExporterOptions, exporter: Exporter, log: Logger): Front {
+  // Reloads start with listen(), once `server` exists.
+  const web = openWebConfig(options, log, (next) => applyTls(server, next.tls));
+  let ready = true;
+  let runtime: Promise<RuntimeInfo> | undefined;
+  const rejections = new Rejections();
+  const app = createApp({
+    snapshot: () => exporter.source.snapshot(),
+    renderer: new MetricsRenderer({ exporterMetrics: options.exporterMetrics }),
+    telemetryPath: options.telemetryPath,
+    build: { version: VERSION, revision: REVISION },
+    isReady: () => ready,
+    runtimeInfo: () => (runtime ??= loadRuntimeInfo(RUNTIME_INFO_TIMEOUT_MS)),
+    log,
+    extraSamples: () => webSamples({ configFile: web?.status(), rejected: rejections.snapshot() }),
+  });
+  const gate = createGate(
+    { active: () => web?.current, limit: new InFlightLimit(options.web.maxRequests), rejections, log },
+    app,
+  );
+  const server = createWebServer(
+    gate,
+    web?.current.tls,
+    () => web?.current.tls,
+    { headersTimeoutMs: options.web.headersTimeoutMs, requestTimeoutMs: options.web.requestTimeoutMs },
+    log,
+  );
+
+  return {
+    server,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(options.listen.port, options.listen.host ?? "::", () => {
+          server.off("error", reject);
+          web?.start();
+          const tls = web?.current.tls;
+          const address = describeAddress(server.address());
+          log.info(
+            {
+              address,
+              tls: tls !== undefined,
+              ...(tls === undefined ? {} : { clientAuth: tls.settings.clientAuthType }),
+              basicAuth: web?.current.auth !== undefined,
+              maxRequests: options.web.maxRequests,
+              version: VERSION,
+              collectors: [...exporter.enabled].join(","),
+              procfs: options.paths.procfs,
+              sysfs: options.paths.sysfs,
+              rootfs: options.paths.rootfs,
+            },
+            "listening",
+          );
+          resolve(`${tls === undefined ? "http" : "https"}://${address}`);
+        });
+      }),
+    reload: () => web?.reload(),
+    beginShutdown: () => {
+      ready = false;
+      web?.close();
+    },
+    close: (graceMs) =>
+      new Promise((resolve) => {
+        const timer = setTimeout(() => resolve("timed out"), graceMs);
+        timer.unref();
+        server.close(() => {
+          clearTimeout(timer);
+          resolve("closed");
+        });
+        server.closeIdleConnections();
+      }),
+  };
+}
+
+/** Reads --web.config.file, if given. Throws WebConfigError when it is invalid. */
+function openWebConfig(
+  options: ExporterOptions,
+  log: Logger,
+  onReload: (next: ActiveWebConfig) => void,
+): WebConfigSource | undefined {
+  const file = options.web.configFile;
+  if (file === undefined) return undefined;
+  const web = new WebConfigSource(file, {
+    log,
+    compatible: (current, next) => tlsRestartNeeded(current.tls, next.tls),
+    onReload,
+  });
+  const { config } = web.current;
+  if (config.ignoredTlsKeys.length > 0) {
+    log.warn(
+      { file, keys: config.ignoredTlsKeys.join(",") },
+      "TLS is off: tls_server_config has no cert_file, key_file or client CA, so these keys have no effect",
+    );
+  }
+  return web;
+}
+
+function describeAddress(address: string | AddressInfo | null): string {
+  if (address === null || typeof address === "string") return String(address);
+  return address.family === "IPv6" ? `[${address.address}]:${address.port}` : `${address.address}:${address.port}`;
+}
