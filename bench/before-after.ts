@@ -1,9 +1,9 @@
 // Not part of `npm run bench`: compares two builds of the exporter (for the
 // README's before/after table). Usage:
 //   node --import tsx bench/before-after.ts <dir of the other build's dist/main.js> [rounds]
-import { pathFlags } from "../test/helpers/fixtures.js";
-import { startExporter } from "../test/helpers/server.js";
-import { syntheticTree } from "../test/helpers/synthetic-tree.js";
+import { pathFlags } from "../support/trees.js";
+import { startExporter } from "../support/exporter-process.js";
+import { syntheticTree } from "../support/synthetic-tree.js";
 import { runLoad } from "./load.js";
 import { cpuSeconds } from "./processes.js";
 import { scrapeSequentially } from "./scrape.js";

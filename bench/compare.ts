@@ -14,7 +14,7 @@ export interface Scenario {
   readonly gzip: boolean;
 }
 
-/** The issue's two loads, then one as Prometheus itself scrapes. */
+/** The goals' two loads, then one as Prometheus itself scrapes. */
 export const SCENARIOS: readonly Scenario[] = [
   { label: "1 connection", connections: 1, gzip: false },
   { label: "8 connections", connections: 8, gzip: false },

@@ -2,11 +2,14 @@
 // test/http/scrape-io.test.ts asserts it: node:fs and node:child_process
 // wrapped around collection and rendering, in this process, over a tree with
 // 100 patches and a transition over 1,000 threads.
-import { snapshotSource } from "../test/helpers/collect.js";
-import { repeated, traceIo } from "../test/helpers/io-trace.js";
-import { syntheticTree } from "../test/helpers/synthetic-tree.js";
+import { parseInvocation } from "../src/cli.js";
+import { createExporter } from "../src/exporter.js";
+import { silentLogger } from "../src/log.js";
 import { MetricsRenderer } from "../src/views/metrics.js";
 import { snapshotSamples } from "../src/views/samples.js";
+import { repeated, traceIo } from "../support/io-trace.js";
+import { syntheticTree } from "../support/synthetic-tree.js";
+import { pathFlags } from "../support/trees.js";
 
 export interface IoCheck {
   readonly tree: string;
@@ -18,9 +21,9 @@ export interface IoCheck {
 }
 
 export async function checkScrapeIo(): Promise<IoCheck> {
-  const source = snapshotSource(syntheticTree({ patches: 100, transitionThreads: 1000 }), {
-    transition: { blockingThreads: true },
-  });
+  const tree = syntheticTree({ patches: 100, transitionThreads: 1000 });
+  const { options } = parseInvocation([...pathFlags(tree), "--collector.transition.blocking-threads"], {});
+  const { source } = createExporter(options, silentLogger);
   const renderer = new MetricsRenderer({ exporterMetrics: true });
   const build = { version: "bench", revision: "bench" };
   const scrape = async (): Promise<void> => {

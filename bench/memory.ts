@@ -3,8 +3,8 @@
 // with blocking threads reported): no growth means a flat line after warm-up.
 // And, in a fresh process, at a pace closer to Prometheus's (one scrape a
 // second), where V8 has no reason to grow its heap.
-import { pathFlags } from "../test/helpers/fixtures.js";
-import { syntheticTree } from "../test/helpers/synthetic-tree.js";
+import { pathFlags } from "../support/trees.js";
+import { syntheticTree } from "../support/synthetic-tree.js";
 import { residentMemory, startOurs } from "./processes.js";
 import { scrapeSequentially } from "./scrape.js";
 import { SCALING_FLAGS } from "./scaling.js";

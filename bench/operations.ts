@@ -4,7 +4,7 @@
 // synchronous (src/fs/read.ts).
 import fs from "node:fs";
 import { listDir, readText } from "../src/fs/read.js";
-import { syntheticTree } from "../test/helpers/synthetic-tree.js";
+import { syntheticTree } from "../support/synthetic-tree.js";
 
 export interface OperationCost {
   readonly operation: string;

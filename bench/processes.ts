@@ -1,10 +1,10 @@
 // The two exporters as separate processes on loopback: ours is the built
-// dist/main.js started by the tests' helper (kernel-chosen port), node_exporter
+// dist/main.js started by support/exporter-process.ts (kernel-chosen port), node_exporter
 // is Debian's prometheus-node-exporter on a free port found the same way.
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
-import { MAIN, startExporter } from "../test/helpers/server.js";
+import { MAIN, startExporter } from "../support/exporter-process.js";
 import { sleep } from "./stats.js";
 
 export interface Target {
@@ -37,7 +37,7 @@ export async function startOurs(args: readonly string[]): Promise<Target> {
   };
 }
 
-/** node_exporter with the two collectors the issue asks for: a comparable amount of work. */
+/** node_exporter with two small collectors: a comparable amount of work. */
 export const NODE_EXPORTER_ARGS = ["--collector.disable-defaults", "--collector.uname", "--collector.os"];
 
 export async function startNodeExporter(binary: string): Promise<Target> {

@@ -1,6 +1,7 @@
-// The benchmark's Markdown report: machine, targets with verdicts, then each
-// section's table. Memory in MB (10^6 bytes), as the issue's target is stated.
+// The benchmark's Markdown report: machine, goals with verdicts, then each
+// section's table. Memory in MB (10^6 bytes), as the memory goal is stated.
 import { SCENARIOS, type CompareResult, type LoadSummary, type Scenario } from "./compare.js";
+import { floodTable, type FloodResult } from "./flood.js";
 import type { IoCheck } from "./io-check.js";
 import type { LoadTool } from "./load.js";
 import type { Machine } from "./machine.js";
@@ -31,6 +32,7 @@ export interface ReportInput {
     readonly memoryScrapes: number;
     readonly tmpdir: string;
     readonly quick: boolean;
+    readonly flood: { readonly connections: number; readonly durationSeconds: number };
   };
   readonly compare: CompareResult | undefined;
   readonly scaling: ScalingRow[] | undefined;
@@ -39,13 +41,14 @@ export interface ReportInput {
   /** RSS of a bare `node -e` on this machine, bytes. */
   readonly nodeFloorRss: number | undefined;
   readonly operations: OperationCost[] | undefined;
+  readonly flood: FloodResult[] | undefined;
 }
 
 export function report(input: ReportInput): string {
   const parts = [
     `### Benchmark ${input.started.toISOString().slice(0, 16).replace("T", " ")} UTC${input.settings.quick ? " (--quick)" : ""}`,
     machineSection(input),
-    "#### Targets",
+    "#### Goals",
     targetsTable(input),
   ];
   if (input.compare !== undefined) parts.push(...compareSection(input, input.compare));
@@ -53,6 +56,7 @@ export function report(input: ReportInput): string {
   if (input.memory !== undefined) parts.push(...memorySection(input.memory));
   if (input.io !== undefined) parts.push(...ioSection(input.io));
   if (input.operations !== undefined) parts.push(...operationsSection(input.operations));
+  if (input.flood !== undefined) parts.push(...floodSection(input, input.flood));
   return `${parts.join("\n\n")}\n`;
 }
 
@@ -76,7 +80,7 @@ function load(compare: CompareResult | undefined, target: string, scenario: Scen
   return compare?.loads.find((l) => l.target === target && l.scenario === scenario);
 }
 
-/** The issue's loads: plain requests at 1 and 8 connections. */
+/** The goals' loads: plain requests at 1 and 8 connections. */
 const [ONE, EIGHT] = SCENARIOS;
 
 function targetsTable(input: ReportInput): string {
@@ -143,7 +147,7 @@ function targetsTable(input: ReportInput): string {
       io === undefined ? undefined : io.filesOpenedTwice === 0 && io.directoriesListedTwice === 0 && io.spawns === 0,
     ),
   ]);
-  return table(["Target", "Measured", "Verdict"], rows);
+  return table(["Goal", "Measured", "Verdict"], rows);
 }
 
 function compareSection(input: ReportInput, compare: CompareResult): string[] {
@@ -279,6 +283,18 @@ function operationsSection(costs: readonly OperationCost[]): string[] {
       costs.map((c) => [c.operation, c.micros.toFixed(1)]),
     ),
     `Each listing is 5 system calls (open, fstat, getdents twice, close), each read 3 (open, read, close).${perPatch}`,
+  ];
+}
+
+function floodSection(input: ReportInput, results: readonly FloodResult[]): string[] {
+  const { connections, durationSeconds } = input.settings.flood;
+  const failed = results.filter((r) => r.errors > 0 || r.timeouts > 0).length;
+  return [
+    `#### Flood: ${connections} connections for ${durationSeconds} s per scenario (autocannon, a host mid-transition)`,
+    floodTable(results),
+    failed === 0
+      ? "Every request was answered."
+      : `${failed} scenario(s) had requests with no answer within 10 s (errors / of which timeouts).`,
   ];
 }
 

@@ -1,14 +1,16 @@
-// npm run bench [-- --quick] [-- --help]
+// npm run bench [-- --quick] [-- --update-doc] [-- --help]
 //
-// Builds nothing itself (the npm script runs `npm run build` first), then
-// measures the built exporter (dist/main.js, a separate process on loopback)
-// and prints a Markdown report on stdout; progress goes to stderr.
+// The one load and benchmark tool. Builds nothing itself (the npm script runs
+// `npm run build` first), then measures the built exporter (dist/main.js, a
+// separate process on loopback) and prints a Markdown report on stdout, or
+// with --update-doc writes it into docs/performance.md; progress goes to stderr.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { describeMachine, toolVersion, which } from "./machine.js";
 import { runCompare, type CompareResult } from "./compare.js";
+import { MAX_CONNECTIONS, MAX_DURATION_SECONDS, runFlood, type FloodResult } from "./flood.js";
 import { checkScrapeIo, type IoCheck } from "./io-check.js";
 import type { LoadTool } from "./load.js";
 import { runMemory, type MemoryResult } from "./memory.js";
@@ -33,16 +35,22 @@ const HELP = `Usage: npm run bench -- [options]
                            largest trees)
   --memory-scrapes N       back-to-back scrapes in the memory run (default 10000)
   --paced-scrapes N        scrapes one second apart in a fresh process, for memory (default 60; 0 skips)
-  --sections LIST          comma-separated: load,scaling,memory,io,ops (default all)
+  --sections LIST          comma-separated: load,scaling,memory,io,ops,flood (default all)
+  --connections N          flood: connections at once (default 200, at most ${MAX_CONNECTIONS})
+  --flood-duration S       flood: seconds per scenario (default 10, at most ${MAX_DURATION_SECONDS})
   --tool wrk|autocannon    load generator (default: wrk when on PATH, else autocannon)
   --node-exporter PATH     node_exporter binary (default: prometheus-node-exporter or node_exporter on PATH)
   --tmpdir DIR             where the synthetic trees go (default /dev/shm when writable: memory-backed,
                            like sysfs)
   --profile DIR            run our exporter under node --cpu-prof, one profile per process in DIR
                            (summarise one with: node --import tsx bench/profile-summary.ts FILE)
+  --update-doc             write the report into docs/performance.md (between its markers) instead of stdout
 `;
 
-const SECTIONS = ["load", "scaling", "memory", "io", "ops"] as const;
+const SECTIONS = ["load", "scaling", "memory", "io", "ops", "flood"] as const;
+const DOC = new URL("../docs/performance.md", import.meta.url);
+const DOC_BEGIN = "<!-- BEGIN BENCHMARK RESULTS (npm run bench -- --update-doc) -->";
+const DOC_END = "<!-- END BENCHMARK RESULTS -->";
 type Section = (typeof SECTIONS)[number];
 
 async function main(): Promise<void> {
@@ -59,6 +67,9 @@ async function main(): Promise<void> {
       "node-exporter": { type: "string" },
       tmpdir: { type: "string" },
       profile: { type: "string" },
+      connections: { type: "string" },
+      "flood-duration": { type: "string" },
+      "update-doc": { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
   });
@@ -75,6 +86,10 @@ async function main(): Promise<void> {
     values["paced-scrapes"] === "0" ? 0 : positive(values["paced-scrapes"], quick ? 15 : 60, "--paced-scrapes");
   const sections = new Set(values.sections.split(",").map((s) => s.trim()) as Section[]);
   for (const s of sections) if (!SECTIONS.includes(s)) throw new Error(`unknown section ${s}`);
+  const flood = {
+    connections: positive(values.connections, 200, "--connections", MAX_CONNECTIONS),
+    durationSeconds: positive(values["flood-duration"], quick ? 3 : 10, "--flood-duration", MAX_DURATION_SECONDS),
+  };
 
   process.env["TMPDIR"] = values.tmpdir ?? memoryBackedTmp();
   if (values.profile !== undefined) profileOursInto(path.resolve(values.profile));
@@ -102,6 +117,7 @@ async function main(): Promise<void> {
   let io: IoCheck | undefined;
   let floor: number | undefined;
   let operations: OperationCost[] | undefined;
+  let floodResults: FloodResult[] | undefined;
 
   if (sections.has("io")) {
     progress("io: tracing one scrape in-process");
@@ -131,34 +147,51 @@ async function main(): Promise<void> {
     progress("ops: timing single file system operations");
     operations = await measureOperations();
   }
+  if (sections.has("flood")) floodResults = await runFlood(flood, progress);
 
-  process.stdout.write(
-    report({
-      started,
-      machine: machineBefore,
-      loadAverageAfter: describeMachine().loadAverage,
-      tool,
-      toolVersion:
-        tool === "wrk" ? toolVersion(wrk ?? "wrk", ["-v"])?.replace(/ Copyright.*$/, "") : autocannonVersion(),
-      nodeExporter:
-        nodeExporter === undefined
-          ? undefined
-          : { version: toolVersion(nodeExporter) ?? "unknown version", args: NODE_EXPORTER_ARGS },
-      settings: { rounds, durationSeconds, scrapes, memoryScrapes, tmpdir: os.tmpdir(), quick },
-      compare,
-      scaling,
-      memory,
-      io,
-      nodeFloorRss: floor,
-      operations,
-    }),
-  );
+  const text = report({
+    started,
+    machine: machineBefore,
+    loadAverageAfter: describeMachine().loadAverage,
+    tool,
+    toolVersion: tool === "wrk" ? toolVersion(wrk ?? "wrk", ["-v"])?.replace(/ Copyright.*$/, "") : autocannonVersion(),
+    nodeExporter:
+      nodeExporter === undefined
+        ? undefined
+        : { version: toolVersion(nodeExporter) ?? "unknown version", args: NODE_EXPORTER_ARGS },
+    settings: { rounds, durationSeconds, scrapes, memoryScrapes, tmpdir: os.tmpdir(), quick, flood },
+    compare,
+    scaling,
+    memory,
+    io,
+    nodeFloorRss: floor,
+    operations,
+    flood: floodResults,
+  });
+  if (values["update-doc"]) {
+    updateDoc(text);
+    progress("wrote docs/performance.md");
+  } else {
+    process.stdout.write(text);
+  }
+  if (floodResults?.some((r) => r.errors > 0 || r.timeouts > 0)) process.exitCode = 1;
 }
 
-function positive(value: string | undefined, fallback: number, flag: string): number {
+/** Replaces the results block of docs/performance.md, keeping the text around it (pino's update-bench-doc). */
+function updateDoc(results: string): void {
+  const doc = fs.readFileSync(DOC, "utf8");
+  const begin = doc.indexOf(DOC_BEGIN);
+  const end = doc.indexOf(DOC_END);
+  if (begin === -1 || end === -1) throw new Error("docs/performance.md lacks the results markers");
+  fs.writeFileSync(DOC, `${doc.slice(0, begin + DOC_BEGIN.length)}\n\n${results}\n${doc.slice(end)}`);
+}
+
+function positive(value: string | undefined, fallback: number, flag: string, max = Infinity): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} must be a positive integer`);
+  if (!Number.isInteger(n) || n <= 0 || n > max) {
+    throw new Error(`${flag} must be a positive integer${max === Infinity ? "" : `, at most ${max}`}`);
+  }
   return n;
 }
 

@@ -2,8 +2,8 @@
 // patches (3 objects x 5 functions each), and a transition in progress over
 // 1,000 (and 10,000) threads. Linear growth means a constant marginal cost
 // per patch (or per thread) from one size to the next.
-import { pathFlags } from "../test/helpers/fixtures.js";
-import { syntheticTree, type SyntheticSpec } from "../test/helpers/synthetic-tree.js";
+import { pathFlags } from "../support/trees.js";
+import { syntheticTree, type SyntheticSpec } from "../support/synthetic-tree.js";
 import { cpuSeconds, startOurs } from "./processes.js";
 import { scrapeSequentially } from "./scrape.js";
 import { quantile } from "./stats.js";

@@ -84,10 +84,10 @@ const listenAddress = (value: string): string => {
   return value;
 };
 
-/** An option whose help names its environment variable. */
+/** An option whose help names its environment variable (once: --no-x shares the variable of --x). */
 function option(flags: string, description: string): Option {
   const made = new Option(flags, description);
-  made.description = `${description} (env: ${optionEnvName(made)})`;
+  if (!made.negate) made.description = `${description} (env: ${optionEnvName(made)})`;
   return made;
 }
 

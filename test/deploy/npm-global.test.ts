@@ -8,7 +8,7 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { pathFlags, realKernelTree } from "../helpers/fixtures.js";
-import { startExporter } from "../helpers/server.js";
+import { startExporter } from "../../support/exporter-process.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as {

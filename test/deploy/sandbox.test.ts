@@ -12,7 +12,7 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { pathFlags, realKernelTree } from "../helpers/fixtures.js";
-import { MAIN, startExporter } from "../helpers/server.js";
+import { MAIN, startExporter } from "../../support/exporter-process.js";
 import { requireStrace, STRACE, summariseTrace, type TraceSummary } from "../helpers/strace.js";
 import { allowedSyscalls } from "../helpers/syscall-filter.js";
 

@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { MAIN } from "../helpers/server.js";
+import { MAIN } from "../../support/exporter-process.js";
 import { securityReport, systemdTool, unitRoot, type SecurityReport, type UnitRoot } from "../helpers/systemd.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));

@@ -5,8 +5,9 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { handmadeTree, hostPaths, pathFlags, realKernelTree, testDir } from "../helpers/fixtures.js";
-import { MAIN, startExporter } from "../helpers/server.js";
+import { handmadeTree, hostPaths, pathFlags, realKernelTree, scratchDir } from "../helpers/fixtures.js";
+import { waitFor } from "../helpers/wait.js";
+import { MAIN, startExporter } from "../../support/exporter-process.js";
 
 function run(
   args: readonly string[],
@@ -139,7 +140,7 @@ describe("flags", () => {
     const timeouts = run(["--web.read-header-timeout=90", "--web.request-timeout=30"]);
     assert.notEqual(timeouts.status, 0);
     assert.match(timeouts.stderr, /--web\.read-header-timeout must not be longer than --web\.request-timeout/);
-    const dir = fs.mkdtempSync(path.join(testDir(), "web-"));
+    const dir = fs.mkdtempSync(path.join(scratchDir(), "web-"));
     const config = path.join(dir, "web.yml");
     fs.writeFileSync(config, "tls_server_config:\n  cert_file: a.crt\n");
     const invalid = run(["--web.listen-address=127.0.0.1:0"], { LIVEPATCH_EXPORTER_WEB_CONFIG_FILE: config });
@@ -149,43 +150,6 @@ describe("flags", () => {
 });
 
 describe("the server process", () => {
-  it("collector flags and environment choose what is collected", async () => {
-    const tree = realKernelTree("basic-enabled");
-    const only = await startExporter([...pathFlags(tree), "--collector.disable-defaults", "--collector.taint"]);
-    const without = await startExporter([...pathFlags(tree), "--web.disable-exporter-metrics"], {
-      env: { ...process.env, LIVEPATCH_EXPORTER_COLLECTOR_REBOOT: "false" },
-    });
-    try {
-      const body = await (await fetch(`${only.url}/metrics`)).text();
-      assert.deepEqual(
-        [...body.matchAll(/^livepatch_scrape_collector_success\{collector="(\w+)"\}/gm)].map((m) => m[1]),
-        ["taint"],
-      );
-      assert.match(body, /^livepatch_kernel_tainted 45056$/m);
-      assert.doesNotMatch(body, /^livepatch_patch_enabled/m);
-      // taint needs the module list: the modules collector ran, but is not rendered.
-      assert.match(body, /^livepatch_modules_tainted\{flag="K"\} 1$/m);
-      assert.doesNotMatch(body, /^livepatch_modules_disabled/m);
-
-      const second = await (await fetch(`${without.url}/metrics`)).text();
-      assert.doesNotMatch(second, /collector="reboot"/);
-      assert.doesNotMatch(second, /^process_/m);
-      assert.match(second, /^livepatch_patch_enabled\{patch="lp_basic"\} 1$/m);
-    } finally {
-      await Promise.all([only.stop(), without.stop()]);
-    }
-  });
-
-  it("--web.telemetry-path moves the metrics", async () => {
-    const exporter = await startExporter([...pathFlags(realKernelTree("clean")), "--web.telemetry-path=/lp"]);
-    try {
-      assert.equal((await fetch(`${exporter.url}/lp`)).status, 200);
-      assert.equal((await fetch(`${exporter.url}/metrics`)).status, 404);
-    } finally {
-      await exporter.stop();
-    }
-  });
-
   it("SIGTERM: /-/ready answers 503 during the shutdown delay, then the process exits 0", async () => {
     const exporter = await startExporter([...pathFlags(realKernelTree("clean")), "--web.shutdown-delay=2"]);
     assert.equal((await fetch(`${exporter.url}/-/ready`)).status, 200);
@@ -195,6 +159,35 @@ describe("the server process", () => {
     assert.equal((await fetch(`${exporter.url}/metrics`)).status, 200);
     assert.equal(await exporter.stop(), 0);
     assert.ok(exporter.logs.some((l) => l.includes("shutting down")));
+  });
+
+  it("SIGHUP re-reads --web.config.file and the process keeps serving", async () => {
+    const dir = fs.mkdtempSync(path.join(scratchDir(), "sighup-"));
+    const config = path.join(dir, "web.yml");
+    fs.writeFileSync(config, "http_server_config:\n  headers:\n    X-Frame-Options: deny\n");
+    const exporter = await startExporter([...pathFlags(realKernelTree("clean")), `--web.config.file=${config}`]);
+    try {
+      exporter.process.kill("SIGHUP");
+      await waitFor("the SIGHUP log line", () =>
+        exporter.logs.some((l) => /"result":"unchanged".*SIGHUP: web config checked/.test(l)),
+      );
+      assert.equal((await fetch(`${exporter.url}/-/healthy`)).headers.get("x-frame-options"), "deny");
+    } finally {
+      await exporter.stop();
+    }
+  });
+
+  it("an uncaught exception is logged, and the process exits 1", async () => {
+    // An exception no code path catches, thrown after start-up inside the process.
+    const crash = "data:text/javascript,setTimeout(() => { throw new Error('boom from a test') }, 1500)";
+    const exporter = await startExporter(pathFlags(realKernelTree("clean")), {
+      command: [process.execPath, "--import", crash, MAIN],
+    });
+    assert.equal(await exporter.exited, 1);
+    assert.ok(
+      exporter.logs.some((l) => /"level":"error".*boom from a test.*"msg":"uncaught exception; exiting"/.test(l)),
+      exporter.logs.join("\n"),
+    );
   });
 
   it("warns when run as root", async (t) => {

@@ -1,6 +1,7 @@
-// The real server process and `check` command with fake vendor clients on
-// --collector.<client>.path: the client metrics, livepatch-aware reboot, a
-// hung client that never delays /metrics and dies with the exporter.
+// Fake vendor clients on --collector.<client>.path, through the whole exporter
+// (in this process) and the real process and `check` command: the client
+// metrics, livepatch-aware reboot, a hung client that never delays /metrics and
+// dies with the exporter process.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { after, describe, it } from "node:test";
@@ -10,7 +11,8 @@ import { fakeClient, isRunning } from "../helpers/fake-client.js";
 import { waitFor } from "../helpers/wait.js";
 import { buildTree, handmadeTree, pathFlags, realKernelTree } from "../helpers/fixtures.js";
 import { promtool } from "../helpers/promtool.js";
-import { MAIN, startExporter, type RunningExporter } from "../helpers/server.js";
+import { MAIN, startExporter, type RunningExporter } from "../../support/exporter-process.js";
+import { startFront, type ServedFront } from "../helpers/front.js";
 
 /** Client 10.8.3's JSON with coverage that has not ended. */
 const COVERED = CANONICAL_JSON.replace('"2025-03-07"', '"2999-03-07"');
@@ -22,7 +24,7 @@ const kernelOnlyReboot = (): string =>
   });
 
 /** Fetches /metrics until it matches (the first client run ends shortly after start-up). */
-async function scrapeUntil(exporter: RunningExporter, pattern: RegExp): Promise<string> {
+async function scrapeUntil(exporter: { readonly url: string }, pattern: RegExp): Promise<string> {
   const deadline = Date.now() + 10_000;
   for (;;) {
     const body = await (await fetch(`${exporter.url}/metrics`)).text();
@@ -42,8 +44,8 @@ function check(args: readonly string[]): { status: number | null; stdout: string
   return { status: result.status, stdout: result.stdout, elapsedMs: Date.now() - started };
 }
 
-describe("vendor clients in the server process", () => {
-  const running: RunningExporter[] = [];
+describe("vendor clients in the exporter", () => {
+  const running: (RunningExporter | ServedFront)[] = [];
   after(async () => {
     await Promise.all(running.map((e) => e.stop()));
   });
@@ -52,8 +54,8 @@ describe("vendor clients in the server process", () => {
     const fake = fakeClient("canonical-livepatch", { "status --format json": { stdout: COVERED } });
     const flag = `--collector.canonical_livepatch.path=${fake.path}`;
     const [waits, libc] = await Promise.all([
-      startExporter([...pathFlags(kernelOnlyReboot()), flag, "--web.shutdown-delay=0"]),
-      startExporter([...pathFlags(handmadeTree("reboot-required")), flag, "--web.shutdown-delay=0"]),
+      startFront([...pathFlags(kernelOnlyReboot()), flag]),
+      startFront([...pathFlags(handmadeTree("reboot-required")), flag]),
     ]);
     running.push(waits, libc);
 
@@ -85,7 +87,7 @@ describe("vendor clients in the server process", () => {
     assert.match(withLibc, /^livepatch_reboot_can_wait\{client="canonical_livepatch"\} 0$/m);
   });
 
-  it("a hung client never delays /metrics, and is killed when the exporter stops", async () => {
+  it("a hung client never delays /metrics, and is killed when the exporter process stops", async () => {
     const fake = fakeClient("kpatch", { list: { hang: true } });
     const exporter = await startExporter([
       ...pathFlags(realKernelTree("basic-enabled")),
@@ -110,14 +112,13 @@ describe("vendor clients in the server process", () => {
 
   it("flags: forced on without a binary is not_found; a missing flag path disables; --no-collector wins", async () => {
     const fake = fakeClient("canonical-livepatch", { "*": { stdout: COVERED } });
-    const exporter = await startExporter([
+    const exporter = await startFront([
       ...pathFlags(realKernelTree("clean")),
       "--collector.kpatch",
       "--collector.kpatch.path=/nonexistent/kpatch",
       "--collector.klp.path=/nonexistent/klp",
       `--collector.canonical_livepatch.path=${fake.path}`,
       "--no-collector.canonical_livepatch",
-      "--web.shutdown-delay=0",
     ]);
     running.push(exporter);
     const body = await scrapeUntil(exporter, /^livepatch_client_up\{client="kpatch"\} 0$/m);

@@ -1,11 +1,12 @@
-// The real server process over fixture trees: /metrics compared with committed
-// golden files (UPDATE_GOLDEN=1 npm test rewrites them) and checked by promtool.
+// The whole exporter as main.ts assembles it (in this process) over fixture
+// trees: /metrics compared with committed golden files (UPDATE_GOLDEN=1 npm test
+// rewrites them) and checked by promtool.
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import { after, describe, it } from "node:test";
 import { handmadeTree, pathFlags, realKernelTree } from "../helpers/fixtures.js";
 import { promtool } from "../helpers/promtool.js";
-import { startExporter, type RunningExporter } from "../helpers/server.js";
+import { startFront, type ServedFront } from "../helpers/front.js";
 
 const GOLDEN_DIR = new URL("../golden/", import.meta.url);
 
@@ -42,15 +43,15 @@ const CASES: Record<string, () => string> = {
   "distro-taint": () => handmadeTree("distro-taint"),
 };
 
-describe("golden /metrics from the real server process", () => {
-  const running: RunningExporter[] = [];
+describe("golden /metrics", () => {
+  const running: ServedFront[] = [];
   after(async () => {
     await Promise.all(running.map((e) => e.stop()));
   });
 
   for (const [name, tree] of Object.entries(CASES)) {
     it(name, async () => {
-      const exporter = await startExporter([...pathFlags(tree()), "--collector.transition.blocking-threads"]);
+      const exporter = await startFront([...pathFlags(tree()), "--collector.transition.blocking-threads"]);
       running.push(exporter);
       const response = await fetch(`${exporter.url}/metrics`);
       assert.equal(response.status, 200);

@@ -15,7 +15,7 @@ import { spawnSync } from "node:child_process";
 import { pathFlags, realKernelTree } from "../helpers/fixtures.js";
 import { parseExposition } from "../helpers/exposition.js";
 import { promtool } from "../helpers/promtool.js";
-import { startExporter, type RunningExporter } from "../helpers/server.js";
+import { startExporter, type RunningExporter } from "../../support/exporter-process.js";
 
 const NOBODY = 65534;
 const REPO = new URL("../../", import.meta.url).pathname;

@@ -24,7 +24,7 @@ import { parseExposition } from "../helpers/exposition.js";
 import { injectFaults } from "../helpers/fault-fs.js";
 import { snapshotSource } from "../helpers/collect.js";
 import { serveApp } from "../helpers/app.js";
-import { realKernelTree, testDir } from "../helpers/fixtures.js";
+import { realKernelTree, scratchDir } from "../helpers/fixtures.js";
 import { promtool } from "../helpers/promtool.js";
 
 const RUNS = 60;
@@ -210,7 +210,7 @@ function replace(file: string, content: string | Uint8Array): void {
 describe("fuzz: damaged host trees", () => {
   before(async () => {
     work = realKernelTree("busy-stuck");
-    backupDir = path.join(testDir(), "fuzz-backups");
+    backupDir = path.join(scratchDir(), "fuzz-backups");
     fs.mkdirSync(backupDir, { recursive: true });
     // Some threads' patch_state: the transition collector's files.
     const threads = fs

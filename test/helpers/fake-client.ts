@@ -4,7 +4,7 @@
 // child's) and its arguments, so tests can check what ran and what was killed.
 import fs from "node:fs";
 import path from "node:path";
-import { testDir } from "./fixtures.js";
+import { scratchDir } from "./fixtures.js";
 
 export interface FakeBehaviour {
   readonly stdout?: string;
@@ -36,7 +36,7 @@ let counter = 0;
  * the joined arguments ("status --format json") to what to do; "*" is the default.
  */
 export function fakeClient(name: string, behaviours: Readonly<Record<string, FakeBehaviour>>): FakeClient {
-  const dir = path.join(testDir(), `fake-client-${(counter += 1)}`);
+  const dir = path.join(scratchDir(), `fake-client-${(counter += 1)}`);
   fs.mkdirSync(dir, { recursive: true });
   const cases = Object.entries(behaviours).map(([args, behaviour], index) => {
     const body: string[] = [];

@@ -11,7 +11,7 @@ import { fakeClient } from "./fake-client.js";
 import { buildTree, handmadeTree, pathFlags, realKernelTree } from "./fixtures.js";
 import { freePort, startPrometheus, targets, type RunningPrometheus } from "./prometheus.js";
 import { waitFor } from "./wait.js";
-import { startExporter, type RunningExporter } from "./server.js";
+import { startExporter, type RunningExporter } from "../../support/exporter-process.js";
 
 const RULES_DIR = fileURLToPath(new URL("../../deploy/prometheus/rules/", import.meta.url));
 

@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import { testDir } from "./fixtures.js";
+import { scratchDir } from "./fixtures.js";
 import { waitFor } from "./wait.js";
 
 export interface RunningPrometheus {
@@ -28,7 +28,7 @@ export async function freePort(): Promise<number> {
 
 /** Starts prometheus with `config` (YAML text) written beside `files` (name -> content). */
 export async function startPrometheus(config: string, files: Record<string, string> = {}): Promise<RunningPrometheus> {
-  const dir = fs.mkdtempSync(path.join(testDir(), "prometheus-"));
+  const dir = fs.mkdtempSync(path.join(scratchDir(), "prometheus-"));
   for (const [name, content] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), content);
   fs.writeFileSync(path.join(dir, "prometheus.yml"), config);
   const port = await freePort();

@@ -14,8 +14,8 @@ import { silentLogger } from "../../src/log.js";
 import { MetricsRenderer } from "../../src/views/metrics.js";
 import { snapshotSource } from "../helpers/collect.js";
 import { handmadeTree } from "../helpers/fixtures.js";
-import { repeated, traceIo, type IoTrace } from "../helpers/io-trace.js";
-import { syntheticTree } from "../helpers/synthetic-tree.js";
+import { repeated, traceIo, type IoTrace } from "../../support/io-trace.js";
+import { syntheticTree } from "../../support/synthetic-tree.js";
 
 async function serve(root: string): Promise<{ url: string; server: Server }> {
   const source = snapshotSource(root, { transition: { blockingThreads: true } });

@@ -6,10 +6,10 @@ import { resolveUnderRoot } from "../../src/fs/host-paths.js";
 import { classifyError, listDir, probeDir, readText, statPath } from "../../src/fs/read.js";
 import { FailureMemory, FileAccess } from "../../src/fs/file-access.js";
 import type { Logger } from "../../src/log.js";
-import { testDir } from "../helpers/fixtures.js";
+import { scratchDir } from "../helpers/fixtures.js";
 
 function scratch(name: string): string {
-  const dir = path.join(testDir(), `fs-${name}`);
+  const dir = path.join(scratchDir(), `fs-${name}`);
   fs.mkdirSync(dir, { recursive: true });
   return dir;
 }

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { snapshotSamples } from "../../src/views/samples.js";
-import { HANDMADE, type HandmadeName, type RealCapture } from "../fixtures/handmade.js";
+import type { RealCapture } from "../../support/trees.js";
+import { HANDMADE, type HandmadeName } from "../fixtures/handmade.js";
 import { handmadeTree, realKernelTree } from "../helpers/fixtures.js";
 import { snapshotOf } from "../helpers/collect.js";
-import { syntheticTree } from "../helpers/synthetic-tree.js";
+import { syntheticTree } from "../../support/synthetic-tree.js";
 
 const REAL: RealCapture[] = [
   "clean",

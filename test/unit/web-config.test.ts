@@ -9,8 +9,8 @@ import fc from "fast-check";
 import { parseGoDuration, parseWebConfig, WebConfigError, type WebConfig } from "../../src/web/config.js";
 import { silentLogger } from "../../src/log.js";
 import { readWebConfig, WebConfigSource } from "../../src/web/reload.js";
-import { makePki, type Pki } from "../helpers/certs.js";
-import { testDir } from "../helpers/fixtures.js";
+import { makePki, type Pki } from "../../support/certs.js";
+import { scratchDir } from "../helpers/fixtures.js";
 import { promtool } from "../helpers/promtool.js";
 
 const HASH = "$2y$10$mDwo.lAisC94iLAyP81MCesa29IzH37oigHC/42V2pdJlUprsJPze";
@@ -485,7 +485,7 @@ describe("web config source: reloads", () => {
   });
 
   it("an invalid file at start throws the error naming the key", () => {
-    const file = path.join(testDir(), "bad-web.yml");
+    const file = path.join(scratchDir(), "bad-web.yml");
     fs.writeFileSync(file, "rate_limit:\n  interval: 1s\n");
     assert.throws(
       () => new WebConfigSource(file, { log: silentLogger }),

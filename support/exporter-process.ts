@@ -3,13 +3,15 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-export const MAIN = fileURLToPath(new URL("../../dist/main.js", import.meta.url));
+export const MAIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 
 export interface RunningExporter {
   readonly url: string;
   readonly process: ChildProcess;
   /** Every log line so far (JSON). */
   readonly logs: string[];
+  /** The exit code, once the process has exited. */
+  readonly exited: Promise<number | null>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -74,6 +76,7 @@ export async function startExporter(
     url,
     process: child,
     logs,
+    exited,
     stop: async (signal = "SIGTERM") => {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill(signal);

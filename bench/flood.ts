@@ -1,18 +1,19 @@
-// A bounded load run against the real exporter process on loopback: autocannon
-// for a fixed time with a fixed number of connections, the exporter's memory
-// sampled from /proc while it runs. Used by `npm run load` and by a smoke test.
+// The flood section: many connections at once against the real exporter
+// process on loopback, one scenario after another (plain, the default
+// --web.max-requests, mTLS with basic authentication), autocannon for a fixed
+// time, the exporter's memory sampled from /proc while it runs. Bounded in
+// connections and time: a load test of one host's exporter, not a stress tool.
 import autocannon from "autocannon";
 import fs from "node:fs";
 import { hashSync } from "bcryptjs";
 import path from "node:path";
-import { makePki } from "../test/helpers/certs.js";
-import { pathFlags, realKernelTree } from "../test/helpers/fixtures.js";
-import { startExporter } from "../test/helpers/server.js";
+import { makePki } from "../support/certs.js";
+import { startExporter } from "../support/exporter-process.js";
+import { pathFlags, realKernelTree } from "../support/trees.js";
 
 /** Hard bounds: this is a load test of one host's exporter, not a stress tool. */
 export const MAX_DURATION_SECONDS = 60;
 export const MAX_CONNECTIONS = 1000;
-export const MAX_AMOUNT = 100_000;
 
 export interface Scenario {
   readonly name: string;
@@ -22,15 +23,12 @@ export interface Scenario {
   readonly secure: boolean;
 }
 
-export interface LoadOptions {
+export interface FloodOptions {
   readonly connections: number;
-  /** Run for this long... */
-  readonly durationSeconds?: number;
-  /** ...or for this many requests. */
-  readonly amount?: number;
+  readonly durationSeconds: number;
 }
 
-export interface LoadResult {
+export interface FloodResult {
   readonly scenario: string;
   readonly connections: number;
   readonly durationSeconds: number;
@@ -55,10 +53,18 @@ function rssBytes(pid: number): number {
   return Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1] ?? 0) * 1024;
 }
 
-export async function runScenario(scenario: Scenario, options: LoadOptions): Promise<LoadResult> {
+export async function runFlood(options: FloodOptions, progress: (line: string) => void): Promise<FloodResult[]> {
+  const results: FloodResult[] = [];
+  for (const scenario of SCENARIOS) {
+    progress(`flood: ${scenario.name}: ${options.connections} connections for ${options.durationSeconds} s`);
+    results.push(await runScenario(scenario, options));
+  }
+  return results;
+}
+
+async function runScenario(scenario: Scenario, options: FloodOptions): Promise<FloodResult> {
   const connections = Math.min(Math.max(1, options.connections), MAX_CONNECTIONS);
-  const duration = Math.min(Math.max(1, options.durationSeconds ?? 10), MAX_DURATION_SECONDS);
-  const amount = options.amount === undefined ? undefined : Math.min(options.amount, MAX_AMOUNT);
+  const duration = Math.min(Math.max(1, options.durationSeconds), MAX_DURATION_SECONDS);
   // A host mid-transition: the heaviest scrape (it walks every thread).
   const tree = realKernelTree("busy-stuck");
   const flags = [...pathFlags(tree), ...scenario.flags];
@@ -104,7 +110,7 @@ export async function runScenario(scenario: Scenario, options: LoadOptions): Pro
       url: `${exporter.url}/metrics`,
       connections,
       headers,
-      ...(amount === undefined ? { duration } : { amount }),
+      duration,
       timeout: 10,
       ...(tlsOptions ? { tlsOptions } : {}),
     });
@@ -132,7 +138,7 @@ export async function runScenario(scenario: Scenario, options: LoadOptions): Pro
 
 const mib = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
 
-export function markdownTable(results: readonly LoadResult[]): string {
+export function floodTable(results: readonly FloodResult[]): string {
   const rows = results.map((r) =>
     [
       r.scenario,

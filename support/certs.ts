@@ -3,7 +3,7 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { testDir } from "./fixtures.js";
+import { scratchDir } from "./trees.js";
 
 export interface Pki {
   readonly dir: string;
@@ -82,7 +82,7 @@ export function issue(
 }
 
 export function makePki(): Pki {
-  const dir = path.join(testDir(), `pki-${(counter += 1)}`);
+  const dir = path.join(scratchDir(), `pki-${(counter += 1)}`);
   fs.mkdirSync(dir, { recursive: true });
   issue(dir, "ca", "/CN=livepatch test CA", undefined);
   issue(dir, "server", "/CN=localhost", "ca", "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth");

@@ -7,7 +7,7 @@
 // (/proc/<pid>/task/<tid>/patch_state and comm).
 import fs from "node:fs";
 import path from "node:path";
-import { realKernelTree } from "./fixtures.js";
+import { realKernelTree } from "./trees.js";
 
 export interface SyntheticSpec {
   readonly patches: number;
