@@ -14,7 +14,7 @@ import { DEFAULT_PORT, parseListenAddress, type ExporterOptions } from "./option
 import { COLLECTOR_NAMES, COLLECTORS, type CollectorName } from "./registry.js";
 import { VERSION } from "./version.js";
 
-export const ENV_PREFIX = "LIVEPATCH_EXPORTER_";
+const ENV_PREFIX = "LIVEPATCH_EXPORTER_";
 
 /** A configuration error found after commander parsed the command line (environment values). */
 export class ConfigError extends Error {
@@ -26,7 +26,7 @@ export type Invocation =
   | { readonly command: "check"; readonly options: ExporterOptions; readonly json: boolean };
 
 /** LIVEPATCH_EXPORTER_ + the flag name without --/--no- in upper case, every non-alphanumeric as "_". */
-export function envName(flag: string): string {
+function envName(flag: string): string {
   return (
     ENV_PREFIX +
     flag
@@ -135,9 +135,9 @@ function addServeOptions(command: Command): void {
     );
 }
 
-export const DEFAULT_CLIENT_INTERVAL_MINUTES = 5;
-export const DEFAULT_CLIENT_TIMEOUT_SECONDS = 30;
-export const DEFAULT_CLIENT_MAX_OUTPUT_BYTES = 4 * 1024 * 1024;
+const DEFAULT_CLIENT_INTERVAL_MINUTES = 5;
+const DEFAULT_CLIENT_TIMEOUT_SECONDS = 30;
+const DEFAULT_CLIENT_MAX_OUTPUT_BYTES = 4 * 1024 * 1024;
 
 /** The options `check` shares with the server: what to read and how. */
 function addCommonOptions(command: Command): void {

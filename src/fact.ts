@@ -22,11 +22,6 @@ export function unknown(reason: UnknownReason): Fact<never> {
   return { state: "unknown", reason };
 }
 
-/** The value when known, else undefined (for code that only acts on known values). */
-export function valueOf<T>(fact: Fact<T>): T | undefined {
-  return fact.state === "ok" ? fact.value : undefined;
-}
-
 export function mapFact<T, U>(fact: Fact<T>, map: (value: T) => U): Fact<U> {
   return fact.state === "ok" ? known(map(fact.value)) : fact;
 }

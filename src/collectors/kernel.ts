@@ -110,7 +110,7 @@ function readMachine(ctx: CollectorContext): string {
 }
 
 /** /proc/config.gz, else /boot/config-<release>, else /lib/modules/<release>/config (under rootfs). */
-export function readKernelConfig(files: FileAccess, paths: HostPaths, release: string): Fact<KernelConfig> {
+function readKernelConfig(files: FileAccess, paths: HostPaths, release: string): Fact<KernelConfig> {
   const procConfig = procPath(paths, "config.gz");
   const compressed = files.readBytes(procConfig, CONFIG_CAP_BYTES);
   if (compressed.ok) {

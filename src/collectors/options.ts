@@ -31,10 +31,5 @@ export interface CollectorOptions {
   readonly clients: ClientCollectorOptions;
 }
 
-export const DEFAULT_COLLECTOR_OPTIONS: CollectorOptions = {
-  transition: DEFAULT_TRANSITION_OPTIONS,
-  clients: DEFAULT_CLIENT_COLLECTOR_OPTIONS,
-};
-
 /** The background runners of the clients this process runs; a client without one is not running. */
 export type ClientSources = Partial<Readonly<Record<ClientName, ClientStateSource>>>;

@@ -2,7 +2,6 @@
 // in brackets: "none [integrity] confidentiality\n".
 
 export const LOCKDOWN_MODES = ["none", "integrity", "confidentiality"] as const;
-export type LockdownMode = (typeof LOCKDOWN_MODES)[number];
 
 export interface Lockdown {
   readonly active: string;

@@ -146,7 +146,7 @@ function errorMessage(error: unknown): string {
 const inputs: Readonly<Partial<Record<CollectorName, readonly CollectorName[]>>> = INPUTS;
 
 /** The enabled collectors plus the inputs of their derived facts, in documentation order. */
-export function withInputs(enabled: ReadonlySet<CollectorName>): CollectorName[] {
+function withInputs(enabled: ReadonlySet<CollectorName>): CollectorName[] {
   const needed = new Set<CollectorName>();
   const visit = (name: CollectorName): void => {
     if (needed.has(name)) return;

@@ -7,7 +7,7 @@
 // prom-client's default metrics in their own registry, dropped by
 // --web.disable-exporter-metrics.
 //
-// What this costs is measured by bench/ (README "Performance"): about 1.5 µs
+// What this costs is measured by bench/ (docs/performance.md): about 1.5 µs
 // per series for our families and ~0.5 ms per scrape for the default metrics
 // (their event-loop histogram summary), the price of rendering through the
 // library every Prometheus user knows.

@@ -18,10 +18,6 @@ export class InFlightLimit {
   release(): void {
     this.count = Math.max(0, this.count - 1);
   }
-
-  get inFlight(): number {
-    return this.count;
-  }
 }
 
 /** Go's rate.Limiter as the toolkit uses it: one token per interval, at most `burst` saved up. */
