@@ -1,5 +1,5 @@
-// Not part of `npm run bench`: compares two builds of the exporter (for the
-// README's before/after table). Usage:
+// Not part of `npm run bench`: compares two builds of the exporter, scrape by
+// scrape and under load (before and after a change to the scrape path). Usage:
 //   node --import tsx bench/before-after.ts <dir of the other build's dist/main.js> [rounds]
 import { pathFlags } from "../support/trees.js";
 import { startExporter } from "../support/exporter-process.js";

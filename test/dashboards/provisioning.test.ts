@@ -45,8 +45,8 @@ describe("Grafana provisioning", () => {
     assert.equal(provider.allowUiUpdates, false, "read-only, like the dashboards");
     assert.equal(provider.options.path, "/var/lib/grafana/dashboards/livepatch");
     assert.equal(provider.options.foldersFromFilesStructure, false);
-    const readme = fs.readFileSync(new URL("../../README.md", import.meta.url), "utf8");
-    assert.ok(readme.includes(provider.options.path), "README says where to mount the dashboards");
+    const docs = fs.readFileSync(new URL("../../docs/alerts-and-dashboards.md", import.meta.url), "utf8");
+    assert.ok(docs.includes(provider.options.path), "the docs say where to mount the dashboards");
   });
 
   it("the Prometheus data source has a stable uid and the example scrape interval", () => {

@@ -154,7 +154,7 @@ describe("running unprivileged (uid 65534)", { skip: isRoot ? false : "needs roo
     }
   });
 
-  it("with CAP_DAC_READ_SEARCH alone (the README's setpriv line), uid 65534 reads them too", async () => {
+  it("with CAP_DAC_READ_SEARCH alone (the setpriv line of docs/deploy.md), uid 65534 reads them too", async () => {
     const exporter = await startExporter([...pathFlags(tree), "--collector.transition.blocking-threads"], {
       command: [
         "setpriv",
