@@ -5,9 +5,7 @@
 // connections and time: a load test of one host's exporter, not a stress tool.
 import autocannon from "autocannon";
 import fs from "node:fs";
-import { hashSync } from "bcryptjs";
-import path from "node:path";
-import { makePki } from "../support/certs.js";
+import { makePki, secureWebConfig } from "../support/certs.js";
 import { startExporter } from "../support/exporter-process.js";
 import { pathFlags, realKernelTree } from "../support/trees.js";
 
@@ -69,26 +67,12 @@ async function runScenario(scenario: Scenario, options: FloodOptions): Promise<F
   const tree = realKernelTree("busy-stuck");
   const flags = [...pathFlags(tree), ...scenario.flags];
   let tlsOptions: { ca: string; cert: string; key: string } | undefined;
-  const headers: Record<string, string> = {};
+  let headers: Readonly<Record<string, string>> = {};
   if (scenario.secure) {
-    const pki = makePki();
-    const config = path.join(pki.dir, "web.yml");
-    fs.writeFileSync(
-      config,
-      [
-        "tls_server_config:",
-        "  cert_file: server.crt",
-        "  key_file: server.key",
-        "  client_auth_type: RequireAndVerifyClientCert",
-        "  client_ca_file: ca.crt",
-        "basic_auth_users:",
-        `  prometheus: ${hashSync("load-test", 10)}`,
-        "",
-      ].join("\n"),
-    );
-    flags.push(`--web.config.file=${config}`);
-    tlsOptions = { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey };
-    headers["authorization"] = `Basic ${Buffer.from("prometheus:load-test").toString("base64")}`;
+    const secure = secureWebConfig(makePki());
+    flags.push(`--web.config.file=${secure.configFile}`);
+    tlsOptions = secure.client;
+    headers = secure.headers;
   }
   const exporter = await startExporter(flags);
   const pid = exporter.process.pid ?? 0;

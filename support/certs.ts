@@ -3,6 +3,7 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { hashSync } from "bcryptjs";
 import { scratchDir } from "./trees.js";
 
 export interface Pki {
@@ -111,5 +112,35 @@ export function makePki(): Pki {
     clientKey: read("client.key"),
     strangerCert: read("stranger.crt"),
     strangerKey: read("stranger.key"),
+  };
+}
+
+/** A --web.config.file asking for a client certificate of the PKI's CA and a password, and what a client sends. */
+export interface SecureWebConfig {
+  readonly configFile: string;
+  readonly client: { readonly ca: string; readonly cert: string; readonly key: string };
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** mTLS and basic authentication (bcrypt cost 10), as deploy/web-config.example.yml sets them up. */
+export function secureWebConfig(pki: Pki): SecureWebConfig {
+  const configFile = path.join(pki.dir, "web.yml");
+  fs.writeFileSync(
+    configFile,
+    [
+      "tls_server_config:",
+      "  cert_file: server.crt",
+      "  key_file: server.key",
+      "  client_auth_type: RequireAndVerifyClientCert",
+      "  client_ca_file: ca.crt",
+      "basic_auth_users:",
+      `  prometheus: ${hashSync("load-test", 10)}`,
+      "",
+    ].join("\n"),
+  );
+  return {
+    configFile,
+    client: { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey },
+    headers: { authorization: `Basic ${Buffer.from("prometheus:load-test").toString("base64")}` },
   };
 }

@@ -3,7 +3,6 @@
 // access, the pieces that must agree (ports, labels, selectors, the job label the rules use), and
 // the generated PrometheusRule and dashboards ConfigMap in step with their sources.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { before, describe, it } from "node:test";
@@ -13,6 +12,7 @@ import { DaemonSet } from "kubernetes-models/apps/v1";
 import { ConfigMap, Service } from "kubernetes-models/v1";
 import { parse } from "yaml";
 import { DEFAULT_PORT } from "../../src/options.js";
+import { checkGenerated } from "../helpers/generators.js";
 import { assemble, kustomizeBuild, objectKey, readKustomization, type K8sObject } from "../helpers/kustomize.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -257,11 +257,7 @@ describe("Kubernetes (deploy/kubernetes, kustomize)", () => {
 
   describe("generated objects", () => {
     it("the PrometheusRule and the dashboards ConfigMap are in step with their sources (npm run deploy:generate)", () => {
-      const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/gen-deploy.ts", "--check"], {
-        cwd: ROOT,
-        encoding: "utf8",
-        timeout: 60_000,
-      });
+      const result = checkGenerated("gen-deploy.ts");
       assert.equal(result.status, 0, result.stderr);
     });
 

@@ -2,12 +2,9 @@
 // client certificates and basic authentication: every one is answered 200 and
 // none is lost. (`npm run bench -- --sections flood` runs the timed floods.)
 import assert from "node:assert/strict";
-import fs from "node:fs";
-import path from "node:path";
 import { after, describe, it } from "node:test";
 import autocannon from "autocannon";
-import { hashSync } from "bcryptjs";
-import { makePki } from "../../support/certs.js";
+import { makePki, secureWebConfig } from "../../support/certs.js";
 import { pathFlags, realKernelTree } from "../helpers/fixtures.js";
 import { startFront, type ServedFront } from "../helpers/front.js";
 
@@ -35,28 +32,15 @@ describe("load smoke", () => {
   });
 
   it("mTLS + basic auth (bcrypt cost 10): 300 requests over 20 connections, all 200", async () => {
-    const pki = makePki();
-    const config = path.join(pki.dir, "web.yml");
-    fs.writeFileSync(
-      config,
-      [
-        "tls_server_config:",
-        "  cert_file: server.crt",
-        "  key_file: server.key",
-        "  client_auth_type: RequireAndVerifyClientCert",
-        "  client_ca_file: ca.crt",
-        "basic_auth_users:",
-        `  prometheus: ${hashSync("load-test", 10)}`,
-        "",
-      ].join("\n"),
-    );
-    const served = await startFront([...pathFlags(tree), "--web.max-requests=0", `--web.config.file=${config}`]);
+    const secure = secureWebConfig(makePki());
+    const served = await startFront([
+      ...pathFlags(tree),
+      "--web.max-requests=0",
+      `--web.config.file=${secure.configFile}`,
+    ]);
     started.push(served);
     assert.match(served.url, /^https:/);
-    const result = await burst(served.url, {
-      headers: { authorization: `Basic ${Buffer.from("prometheus:load-test").toString("base64")}` },
-      tlsOptions: { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey },
-    });
+    const result = await burst(served.url, { headers: { ...secure.headers }, tlsOptions: secure.client });
     assert.equal(result.errors, 0);
     assert.equal(result.timeouts, 0);
     assert.equal(result["2xx"], result.requests.total);

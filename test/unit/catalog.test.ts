@@ -1,8 +1,6 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import { describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
 import { CLIENTS } from "../../src/clients/registry.js";
 import { RUN_RESULTS, type ClientStateSource, type LastRun } from "../../src/clients/runner.js";
 import { METRICS } from "../../src/views/catalog.js";
@@ -13,14 +11,11 @@ import { buildTree, handmadeTree, realKernelTree } from "../helpers/fixtures.js"
 import { HANDMADE } from "../fixtures/handmade.js";
 import { CANONICAL_JSON, KCARECTL_INFO, KCARECTL_PATCH_INFO } from "../fixtures/client-outputs.js";
 import { snapshotOf } from "../helpers/collect.js";
+import { checkGenerated } from "../helpers/generators.js";
 
 describe("metric catalog", () => {
   it("docs/metrics.md is generated from it (npm run docs:metrics)", () => {
-    const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/gen-metrics-doc.ts", "--check"], {
-      cwd: fileURLToPath(new URL("../../", import.meta.url)),
-      encoding: "utf8",
-      timeout: 60_000,
-    });
+    const result = checkGenerated("gen-metrics-doc.ts");
     assert.equal(result.status, 0, result.stderr);
     const doc = fs.readFileSync(new URL("../../docs/metrics.md", import.meta.url), "utf8");
     for (const name of Object.keys(METRICS)) assert.ok(doc.includes(`| \`${name}\` |`), name);
