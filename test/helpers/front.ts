@@ -15,15 +15,10 @@ export interface ServedFront {
   readonly front: Front;
   /** Every log line so far (JSON). */
   readonly logs: string[];
-  /** Shutdown as on SIGTERM, without the delay. */
+  /** Shutdown as on SIGTERM, without the delay; every test stops what it started (a listening server keeps
+   * the test process alive). */
   stop(): Promise<void>;
 }
-
-/** Fronts still running: stopped when the test process ends. */
-const running = new Set<ServedFront>();
-process.once("beforeExit", () => {
-  for (const served of running) void served.stop();
-});
 
 export async function startFront(
   args: readonly string[],
@@ -52,20 +47,17 @@ export async function startFront(
   const url = await front.listen();
   exporter.clients.start();
   let stopped: Promise<void> | undefined;
-  const served: ServedFront = {
+  return {
     url,
     exporter,
     front,
     logs,
     stop: () =>
       (stopped ??= (async () => {
-        running.delete(served);
         front.beginShutdown();
         exporter.clients.stop();
         front.server.closeAllConnections();
         await front.close(1000);
       })()),
   };
-  running.add(served);
-  return served;
 }
