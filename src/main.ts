@@ -49,14 +49,7 @@ async function serve(options: ExporterOptions): Promise<number | "serving"> {
     log.error({ file: options.web.configFile, key: error.key, err: error.message }, "invalid --web.config.file");
     return 2;
   }
-  try {
-    await front.listen();
-  } catch (error) {
-    log.error({ err: error instanceof Error ? error.message : String(error) }, "cannot listen");
-    return 1;
-  }
-  exporter.clients.start();
-
+  // Signal handlers before "listening" is logged: whoever waits for that line may signal at once.
   process.on("SIGHUP", () => {
     const result = front.reload();
     if (result === undefined) log.info({}, "SIGHUP: no --web.config.file to reload");
@@ -81,6 +74,13 @@ async function serve(options: ExporterOptions): Promise<number | "serving"> {
   };
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));
+  try {
+    await front.listen();
+  } catch (error) {
+    log.error({ err: error instanceof Error ? error.message : String(error) }, "cannot listen");
+    return 1;
+  }
+  exporter.clients.start();
   return "serving";
 }
 
