@@ -362,9 +362,9 @@ export const METRICS = {
   livepatch_ready_check: spec(
     "readiness",
     ["check"],
-    "Each readiness check: livepatch_built, sysfs_present, modules_supported, modules_not_disabled, ftrace_enabled.",
+    "Each readiness check: livepatch_built, sysfs_present, modules_supported, modules_not_disabled, ftrace_enabled, no_transition_in_progress.",
     "livepatch, modules and kernel facts",
-    "the check's input is unknown, or the check does not apply (modules_not_disabled without module support)",
+    "the check's input is unknown, or the check does not apply (modules_not_disabled without module support, no_transition_in_progress without /sys/kernel/livepatch)",
   ),
   livepatch_ready_signed_patches_only: spec(
     "readiness",
