@@ -6,7 +6,11 @@
 //
 // Signature enforcement and lockdown do not block live patching, but they
 // allow only signed patch modules: reported beside the verdict.
-import { known, type Fact, unknown } from "../fact.js";
+//
+// A transition in progress blocks it for as long as it lasts: the kernel
+// enables or disables no other patch while klp_transition_patch is set
+// (__klp_enable_patch() returns -EBUSY, so the insmod of a new patch fails).
+import { ABSENT, known, type Fact, unknown } from "../fact.js";
 import type { KernelFacts } from "../collectors/kernel.js";
 import type { LivepatchFacts } from "../collectors/livepatch.js";
 import type { ModulesFacts } from "../collectors/modules.js";
@@ -17,6 +21,7 @@ export const READINESS_CHECKS = [
   "modules_supported",
   "modules_not_disabled",
   "ftrace_enabled",
+  "no_transition_in_progress",
 ] as const;
 export type ReadinessCheck = (typeof READINESS_CHECKS)[number];
 
@@ -72,7 +77,19 @@ function readinessChecks({ livepatch, modules, kernel }: ReadinessInputs): Recor
     modules_supported: supported,
     modules_not_disabled: notDisabled,
     ftrace_enabled: ftrace,
+    no_transition_in_progress: noTransition(livepatch),
   };
+}
+
+/** A patch's transition attribute reads 1 exactly while it is klp_transition_patch. */
+function noTransition(livepatch: LivepatchFacts | undefined): Fact<boolean> {
+  if (livepatch === undefined) return unknown("dependency_failed");
+  if (!livepatch.sysfsPresent) return ABSENT; // no live patching: the check does not apply
+  const transitions = livepatch.patches.map((p) => p.transition);
+  if (transitions.some((t) => t.state === "ok" && t.value)) return known(false);
+  // Kernels before 4.12 have no transition attribute: patches switch at once.
+  const unread = transitions.find((t) => t.state === "unknown");
+  return unread ?? known(true);
 }
 
 function overall(checks: readonly Fact<boolean>[]): Fact<boolean> {

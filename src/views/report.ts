@@ -189,6 +189,10 @@ const CHECK_TEXT: Readonly<Record<ReadinessCheck, [pass: string, fail: string]>>
     "module loading is switched off until reboot (modules_disabled=1)",
   ],
   ftrace_enabled: ["ftrace is enabled (ftrace_enabled=1)", "ftrace is disabled or not built (ftrace_enabled)"],
+  no_transition_in_progress: [
+    "no live patch transition is in progress",
+    "a live patch transition is in progress: the kernel refuses to enable or disable another patch until it completes",
+  ],
 };
 
 function readinessSection(

@@ -10,18 +10,42 @@ function verdicts(facts: ReadinessFacts): Record<string, unknown> {
   );
 }
 
+const ALL_PASS = {
+  livepatch_built: true,
+  sysfs_present: true,
+  modules_supported: true,
+  modules_not_disabled: true,
+  ftrace_enabled: true,
+  no_transition_in_progress: true,
+};
+
 describe("readiness collector", () => {
   it("clean 6.1 host: ready, unsigned patches allowed", async () => {
     const facts = derivedOf(await snapshotOf(realKernelTree("clean")), "readiness");
-    assert.deepEqual(verdicts(facts), {
-      livepatch_built: true,
-      sysfs_present: true,
-      modules_supported: true,
-      modules_not_disabled: true,
-      ftrace_enabled: true,
-    });
+    assert.deepEqual(verdicts(facts), ALL_PASS);
     assert.deepEqual(facts.ready, { state: "ok", value: true });
     assert.deepEqual(facts.signedPatchesOnly, { state: "ok", value: false });
+  });
+
+  it("busy-stuck: a transition in progress makes the host not ready (the kernel answers EBUSY)", async () => {
+    const facts = derivedOf(await snapshotOf(realKernelTree("busy-stuck")), "readiness");
+    assert.deepEqual(verdicts(facts), { ...ALL_PASS, no_transition_in_progress: false });
+    assert.deepEqual(facts.ready, { state: "ok", value: false });
+  });
+
+  it("disabled-during: an unpatching transition blocks new patches too", async () => {
+    const facts = derivedOf(await snapshotOf(realKernelTree("disabled-during")), "readiness");
+    assert.equal(verdicts(facts)["no_transition_in_progress"], false);
+    assert.deepEqual(facts.ready, { state: "ok", value: false });
+  });
+
+  it("a transition attribute that cannot be read leaves the check unknown, not passed", async () => {
+    const root = realKernelTree("basic-enabled");
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(`${root}/sys/kernel/livepatch/lp_basic/transition`, "garbage\n");
+    const facts = derivedOf(await snapshotOf(root), "readiness");
+    assert.equal(verdicts(facts)["no_transition_in_progress"], "unknown");
+    assert.deepEqual(facts.ready, { state: "unknown", reason: "dependency_failed" });
   });
 
   it("modules-disabled: not ready because of that one check", async () => {
@@ -44,6 +68,7 @@ describe("readiness collector", () => {
       modules_supported: false,
       modules_not_disabled: "absent",
       ftrace_enabled: true,
+      no_transition_in_progress: "absent",
     });
     assert.deepEqual(facts.ready, { state: "ok", value: false });
     // No module signing and securityfs not mounted: whether only signed modules would load is unknown.
@@ -81,6 +106,7 @@ describe("readiness collector", () => {
       modules_supported: "unknown",
       modules_not_disabled: "unknown",
       ftrace_enabled: "unknown",
+      no_transition_in_progress: true,
     });
     assert.deepEqual(facts.ready, { state: "unknown", reason: "dependency_failed" });
   });

@@ -114,7 +114,7 @@ describe("a simulated fleet scraped by a real Prometheus", () => {
     );
     assert.equal(
       transition?.annotations["description"],
-      "stuck: patch lp_busy has been patching for more than 30 minutes; 1 thread(s) still block it.",
+      "stuck: patch lp_busy has been patching for more than 30 minutes; 1 thread(s) still block it. Until it completes, the kernel refuses to enable or disable any other live patch.",
     );
     const taint = all.find((a) => a.labels["alertname"] === "LivepatchNewKernelTaint" && a.labels["flag"] === "D");
     assert.equal(
@@ -139,7 +139,7 @@ describe("a simulated fleet scraped by a real Prometheus", () => {
     assert.deepEqual(await values("livepatch_ready"), {
       clean: "1",
       patched: "1",
-      stuck: "1",
+      stuck: "0", // in transition: the kernel takes no other patch meanwhile
       "modules-disabled": "0",
       tainted: "1",
       "reboot-required": "1",
@@ -196,7 +196,8 @@ describe("a simulated fleet scraped by a real Prometheus", () => {
       (await query(active().prometheus, expr))[0]?.value[1];
     await waitFor(
       "recording rules",
-      async () => (await value("job:livepatch_hosts_not_ready:count")) === "1",
+      // modules-disabled, and stuck while its transition lasts.
+      async () => (await value("job:livepatch_hosts_not_ready:count")) === "2",
       20_000,
       250,
     );
@@ -273,6 +274,7 @@ describe("a simulated fleet scraped by a real Prometheus", () => {
       "reboot-required: reboot required: newer_kernel_installed",
       "reboot-required: reboot required: reboot_required_file",
       "stuck: in transition: patching lp_busy",
+      "stuck: not ready: no_transition_in_progress fails",
       "sysfs-vanishes: collector failing: livepatch",
       "sysfs-vanishes: collector failing: transition",
       "sysfs-vanishes: readiness unknown",

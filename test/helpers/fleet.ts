@@ -108,15 +108,12 @@ export async function startFleet(): Promise<Fleet> {
       })),
       { targets: [`127.0.0.1:${deadPort}`], labels: { instance: DEAD_HOST } },
     ];
-    const ruleFiles = fs.readdirSync(RULES_DIR).filter((f) => f.endsWith(".yml"));
+    const files = fastRuleFiles();
     const config = stringify({
       global: { scrape_interval: "1s", scrape_timeout: "900ms", evaluation_interval: "1s" },
-      rule_files: ruleFiles,
+      rule_files: Object.keys(files),
       scrape_configs: [{ job_name: "livepatch", static_configs: staticConfigs }],
     });
-    const files = Object.fromEntries(
-      ruleFiles.map((f) => [f, fastRules(fs.readFileSync(path.join(RULES_DIR, f), "utf8"))]),
-    );
     prometheus = await startPrometheus(config, files);
     const started = prometheus;
     await waitFor(
@@ -133,6 +130,12 @@ export async function startFleet(): Promise<Fleet> {
     await stop();
     throw error;
   }
+}
+
+/** The project's rule files (name -> fastRules() text), for a test Prometheus. */
+export function fastRuleFiles(): Record<string, string> {
+  const names = fs.readdirSync(RULES_DIR).filter((f) => f.endsWith(".yml"));
+  return Object.fromEntries(names.map((f) => [f, fastRules(fs.readFileSync(path.join(RULES_DIR, f), "utf8"))]));
 }
 
 /**

@@ -1,12 +1,11 @@
 // A real Prometheus server (Debian's `prometheus` package) for end-to-end tests:
 // started on a free loopback port with a temporary storage directory, queried
 // through its HTTP API, and always stopped.
-import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import { startDaemon } from "./daemon.js";
 import { scratchDir } from "./fixtures.js";
-import { waitFor } from "./wait.js";
 
 export interface RunningPrometheus {
   readonly url: string;
@@ -32,8 +31,8 @@ export async function startPrometheus(config: string, files: Record<string, stri
   for (const [name, content] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), content);
   fs.writeFileSync(path.join(dir, "prometheus.yml"), config);
   const port = await freePort();
-  const logs: string[] = [];
-  const child: ChildProcess = spawn(
+  const url = `http://127.0.0.1:${port}`;
+  const daemon = await startDaemon(
     "prometheus",
     [
       `--config.file=${path.join(dir, "prometheus.yml")}`,
@@ -41,33 +40,9 @@ export async function startPrometheus(config: string, files: Record<string, stri
       `--web.listen-address=127.0.0.1:${port}`,
       "--log.level=warn",
     ],
-    { stdio: ["ignore", "ignore", "pipe"] },
+    `${url}/-/ready`,
   );
-  child.stderr?.setEncoding("utf8");
-  child.stderr?.on("data", (chunk: string) => logs.push(chunk));
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const killOnExit = (): void => void child.kill("SIGKILL");
-  process.once("exit", killOnExit);
-  const running: RunningPrometheus = {
-    url: `http://127.0.0.1:${port}`,
-    dir,
-    logs,
-    stop: async () => {
-      process.removeListener("exit", killOnExit);
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill("SIGTERM");
-      const killer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-      await exited;
-      clearTimeout(killer);
-    },
-  };
-  try {
-    await waitFor("prometheus to be ready", async () => (await fetch(`${running.url}/-/ready`)).ok, 30_000, 250);
-  } catch (error) {
-    await running.stop();
-    throw new Error(`${String(error)}\n${logs.join("")}`);
-  }
-  return running;
+  return { url, dir, logs: daemon.logs, stop: daemon.stop };
 }
 
 export interface VectorSample {

@@ -53,7 +53,9 @@ describe("HTTP endpoints", () => {
     assert.equal(response.headers.get("content-type"), "text/html; charset=utf-8");
     const html = await response.text();
     assert.match(html, /<a href="\/metrics">Metrics<\/a>/);
-    assert.match(html, /Live patching: ready/);
+    // The busy-stuck capture: the transition in progress blocks any new patch.
+    assert.match(html, /Live patching: not ready/);
+    assert.match(html, /a live patch transition is in progress: the kernel refuses to enable or disable another patch/);
     assert.match(html, /lp_busy: patching/);
     assert.match(html, /transition in progress: lp_busy patching, 1 thread\(s\) blocking/);
     assert.match(html, /K bit 15 LIVEPATCH/);

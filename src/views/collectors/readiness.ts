@@ -15,7 +15,7 @@ const METRICS = {
     ["check"],
     `Each readiness check: ${listed(READINESS_CHECKS)}.`,
     "livepatch, modules and kernel facts",
-    "the check's input is unknown, or the check does not apply (modules_not_disabled without module support)",
+    "the check's input is unknown, or the check does not apply (modules_not_disabled without module support, no_transition_in_progress without /sys/kernel/livepatch)",
   ),
   livepatch_ready_signed_patches_only: spec(
     [],

@@ -1,0 +1,389 @@
+// The main timeline: one VM taken through the life of live patches, state by
+// state. Each state says what it does to the kernel and what the exporter must
+// then report: /metrics (from a model of the host), `check --json`, the landing
+// page and the alerts of the project's rules.
+import assert from "node:assert/strict";
+import { waitFor } from "../../helpers/wait.js";
+import { alertmanagerAlerts } from "../../helpers/alertmanager.js";
+import { newTaintAlerts } from "../expect/alerts.js";
+import { hostSeries, type HostModel, type PatchModel } from "../expect/metrics.js";
+import { insmod, kpid, output, settle, tryInsmod, waitKernelLog } from "../harness/guest.js";
+import { waitForNotification } from "../harness/alerting.js";
+import type { Scenario, ScenarioContext, State } from "../harness/scenario.js";
+import type { ExecResult } from "../harness/vm.js";
+
+const LP = "/sys/kernel/livepatch";
+const TAINTED = "OEK"; // out-of-tree, unsigned, live patch: what our modules add
+const TAINT_ALERTS = newTaintAlerts(TAINTED);
+
+const applied = (name: string, objects: Record<string, number> = { vmlinux: 1 }): PatchModel => ({
+  name,
+  state: "applied",
+  objects,
+});
+const BASIC = applied("lp_basic");
+const SECOND = applied("lp_second");
+const BUSY = applied("lp_busy", { lp_busy_target: 1 });
+const CUMULATIVE = applied("lp_cumulative");
+
+/** Loaded modules and their taint letters: e1000 is Debian's, signed and in tree. */
+const modules = (...names: string[]): Record<string, string> =>
+  Object.fromEntries([
+    ["e1000", ""],
+    ...names.map((n): [string, string] => [n, n === "lp_busy_target" ? "OE" : TAINTED]),
+  ]);
+
+const host = (model: Omit<HostModel, "taint"> & { taint?: string }): ReturnType<typeof hostSeries> =>
+  hostSeries({ taint: TAINTED, ...model });
+
+const withoutPatch = (...names: string[]): string[] =>
+  names.map((m) => `warn: module ${m} (live) is a live patch module with no active patch`);
+const moduleAlerts = (...names: string[]): string[] =>
+  names.map((m) => `LivepatchModuleWithoutPatch{module=${m},severity=warning,state=live}`);
+
+/** A value an earlier step recorded (its type is the recorder's). */
+function note(ctx: ScenarioContext, name: string): unknown {
+  if (!ctx.notes.has(name)) throw new Error(`no note ${name}: an earlier state did not record it`);
+  return ctx.notes.get(name);
+}
+
+const READY = "Live patching: ready";
+const NOT_READY = "Live patching: not ready";
+const TRANSITION_FAILS =
+  "fail: a live patch transition is in progress: the kernel refuses to enable or disable another patch until it completes";
+
+const STUCK_ALERT = "LivepatchTransitionNotCompleting";
+
+const states: State[] = [
+  {
+    name: "clean: no live patch, nothing tainted",
+    enter: async ({ vm }) => settle(vm, []),
+    expect: () => ({
+      metrics: host({ patches: [], modules: modules(), taint: "" }),
+      check: {
+        exitCode: 0,
+        ready: true,
+        problems: [],
+        includes: ["ok: not tainted (0)", "info: no live patch is loaded"],
+      },
+      landing: [
+        `${READY} \u2014 A live patch can be loaded on this host. No problems found.`,
+        "no live patch is loaded",
+      ],
+      alerts: [],
+    }),
+  },
+  {
+    name: "patch enabled: lp_basic replaces cmdline_proc_show",
+    enter: async ({ vm }) => {
+      await insmod(vm, "lp_basic");
+      await settle(vm, ["lp_basic"]);
+    },
+    expect: () => ({
+      metrics: host({ patches: [BASIC], modules: modules("lp_basic") }),
+      check: {
+        exitCode: 0,
+        ready: true,
+        problems: [],
+        includes: ["ok: lp_basic: applied; 1 function(s) in vmlinux", "info: tainted: 45056"],
+      },
+      landing: [READY, "lp_basic: applied; 1 function(s) in vmlinux", "K bit 15 LIVEPATCH"],
+      alerts: TAINT_ALERTS,
+      extra: {
+        "the kernel runs the new code (/proc/cmdline shows the marker)": async ({ vm }) => {
+          assert.equal((await vm.sh("cat /proc/cmdline")).trim(), "LIVEPATCH-TEST lp_basic");
+        },
+      },
+    }),
+  },
+  {
+    name: "second patch stacked: lp_second on lp_basic",
+    enter: async ({ vm }) => {
+      await insmod(vm, "lp_second");
+      await settle(vm, ["lp_basic", "lp_second"]);
+    },
+    expect: () => ({
+      metrics: host({ patches: [BASIC, SECOND], modules: modules("lp_basic", "lp_second") }),
+      check: {
+        exitCode: 0,
+        ready: true,
+        problems: [],
+        includes: [
+          "ok: lp_basic: applied; 1 function(s) in vmlinux",
+          "ok: lp_second: applied; 1 function(s) in vmlinux",
+        ],
+      },
+      landing: [READY, "lp_basic: applied", "lp_second: applied"],
+      alerts: TAINT_ALERTS,
+      extra: {
+        "both patches run (/proc/cmdline and /proc/execdomains)": async ({ vm }) => {
+          assert.equal((await vm.sh("cat /proc/cmdline")).trim(), "LIVEPATCH-TEST lp_basic");
+          assert.match(await vm.sh("cat /proc/execdomains"), /LIVEPATCH-TEST lp_second/);
+        },
+      },
+    }),
+  },
+  {
+    name: "transition stuck: lp_busy waits for a kthread that never leaves busy_wait_fn",
+    enter: async (ctx) => {
+      const { vm } = ctx;
+      await insmod(vm, "lp_busy_target");
+      let pid = 0;
+      await waitFor(
+        "lp_busy_kthread to sleep in busy_wait_fn",
+        async () => {
+          [pid = 0] = await kpid(vm, "lp_busy_kthread");
+          return pid > 0 && (await vm.sh(`cat /proc/${pid}/stack`)).includes("busy_wait_fn");
+        },
+        30_000,
+        250,
+      );
+      await insmod(vm, "lp_busy");
+      // The kernel retries every second and signals the remaining tasks after
+      // 15 s; a transition still running after that is stuck.
+      await waitKernelLog(vm, "livepatch: signaling remaining tasks", 90_000);
+      assert.equal((await vm.sh(`cat ${LP}/lp_busy/transition`)).trim(), "1", "lp_busy's transition ended by itself");
+      ctx.notes.set("kthread", pid);
+      // What readiness must predict: no other patch can be enabled, or disabled, now.
+      ctx.notes.set("insmod during transition", await tryInsmod(vm, "lp_cumulative"));
+      ctx.notes.set("disable during transition", await vm.exec(`echo 0 > ${LP}/lp_second/enabled`));
+    },
+    expect: (ctx) => {
+      const pid = note(ctx, "kthread") as number;
+      const blockedBy = `blocked by pid ${pid} tid ${pid} lp_busy_kthread`;
+      return {
+        metrics: host({
+          patches: [BASIC, SECOND, { ...BUSY, state: "patching" }],
+          modules: modules("lp_basic", "lp_second", "lp_busy_target", "lp_busy"),
+          transition: {
+            patch: "lp_busy",
+            direction: "patching",
+            blockers: [{ pid, tid: pid, comm: "lp_busy_kthread" }],
+          },
+        }),
+        check: {
+          exitCode: 1,
+          ready: false,
+          problems: [
+            "warn: lp_busy: patching; 1 function(s) in lp_busy_target",
+            "warn: transition in progress: lp_busy patching, 1 thread(s) blocking",
+            TRANSITION_FAILS,
+          ],
+          includes: [`info:   ${blockedBy}`],
+        },
+        landing: [
+          `${NOT_READY} \u2014 A live patch cannot be loaded on this host. Problems found.`,
+          "transition in progress: lp_busy patching, 1 thread(s) blocking",
+          blockedBy,
+        ],
+        alerts: [...TAINT_ALERTS, `${STUCK_ALERT}{direction=patching,patch=lp_busy,severity=warning}`],
+        extra: {
+          "the kernel refuses to enable or disable another patch meanwhile (EBUSY), as readiness says": (c) => {
+            const enable = note(c, "insmod during transition") as ExecResult;
+            assert.notEqual(enable.rc, 0, "insmod lp_cumulative succeeded during the transition");
+            assert.match(output(enable), /Device or resource busy/);
+            const disable = note(c, "disable during transition") as ExecResult;
+            assert.notEqual(disable.rc, 0, "lp_second could be disabled during the transition");
+            assert.match(output(disable), /Device or resource busy/);
+          },
+          "Alertmanager notifies the warning receiver of the stuck transition": async ({ alerting }) => {
+            if (alerting === undefined) throw new Error("no alerting chain");
+            await waitForNotification(
+              alerting,
+              "a firing notification on /chat",
+              (n) =>
+                n.path === "/chat" &&
+                n.status === "firing" &&
+                n.alerts.some(
+                  (a) =>
+                    a.labels["alertname"] === STUCK_ALERT &&
+                    a.labels["patch"] === "lp_busy" &&
+                    a.annotations["description"]?.includes("patch lp_busy has been patching") === true &&
+                    a.annotations["description"].includes("1 thread(s) still block it"),
+                ),
+            );
+            const active = (await alertmanagerAlerts(alerting.alertmanager)).filter(
+              (a) => a.labels["alertname"] === STUCK_ALERT,
+            );
+            assert.deepEqual(
+              active.map((a) => [a.labels["severity"], a.labels["patch"], a.status.state]),
+              [["warning", "lp_busy", "active"]],
+            );
+          },
+        },
+      };
+    },
+  },
+  {
+    name: "transition forced: echo 1 > force",
+    enter: async ({ vm }) => {
+      await vm.sh(`echo 1 > ${LP}/lp_busy/force`);
+      await settle(vm, ["lp_basic", "lp_second", "lp_busy"]);
+    },
+    expect: (ctx) => ({
+      metrics: host({
+        patches: [BASIC, SECOND, BUSY],
+        modules: modules("lp_basic", "lp_second", "lp_busy_target", "lp_busy"),
+      }),
+      check: {
+        exitCode: 0,
+        ready: true,
+        problems: [],
+        includes: ["ok: lp_busy: applied; 1 function(s) in lp_busy_target"],
+      },
+      landing: [READY, "lp_busy: applied"],
+      alerts: TAINT_ALERTS,
+      extra: {
+        "the kthread counts as switched (patch_state -1)": async ({ vm }) => {
+          const pid = note(ctx, "kthread") as number;
+          assert.equal((await vm.sh(`cat /proc/${pid}/patch_state`)).trim(), "-1");
+        },
+        "Alertmanager notifies that the stuck-transition alert resolved": async ({ alerting }) => {
+          if (alerting === undefined) throw new Error("no alerting chain");
+          await waitForNotification(
+            alerting,
+            "a resolved notification on /chat",
+            (n) =>
+              n.path === "/chat" &&
+              n.status === "resolved" &&
+              n.alerts.some((a) => a.labels["alertname"] === STUCK_ALERT && a.status === "resolved"),
+          );
+          const active = (await alertmanagerAlerts(alerting.alertmanager)).filter(
+            (a) => a.labels["alertname"] === STUCK_ALERT,
+          );
+          assert.deepEqual(active, []);
+        },
+      },
+    }),
+  },
+  {
+    name: "cumulative replace: lp_cumulative replaces every patch, their modules stay loaded",
+    enter: async ({ vm }) => {
+      await insmod(vm, "lp_cumulative");
+      // Replaced patches leave /sys/kernel/livepatch asynchronously (a workqueue frees them).
+      await settle(vm, ["lp_cumulative"]);
+    },
+    expect: () => ({
+      metrics: host({
+        patches: [CUMULATIVE],
+        modules: modules("lp_basic", "lp_second", "lp_busy_target", "lp_busy", "lp_cumulative"),
+        withoutPatch: ["lp_basic", "lp_busy", "lp_second"],
+      }),
+      check: {
+        exitCode: 1,
+        ready: true,
+        problems: withoutPatch("lp_basic", "lp_second", "lp_busy"),
+        includes: ["ok: lp_cumulative: applied; 1 function(s) in vmlinux"],
+      },
+      landing: [READY, "lp_cumulative: applied", "module lp_busy (live) is a live patch module with no active patch"],
+      alerts: [...TAINT_ALERTS, ...moduleAlerts("lp_basic", "lp_second", "lp_busy")],
+      extra: {
+        "the cumulative patch runs, the replaced lp_second no longer does": async ({ vm }) => {
+          assert.equal((await vm.sh("cat /proc/cmdline")).trim(), "LIVEPATCH-TEST lp_cumulative");
+          assert.doesNotMatch(await vm.sh("cat /proc/execdomains"), /LIVEPATCH-TEST/);
+        },
+      },
+    }),
+  },
+  {
+    name: "cumulative patch disabled: echo 0 > enabled",
+    enter: async ({ vm }) => {
+      await vm.sh(`echo 0 > ${LP}/lp_cumulative/enabled`);
+      // On 5.1+ a disabled patch leaves sysfs once its unpatching transition completes.
+      await settle(vm, []);
+    },
+    expect: () => ({
+      metrics: host({
+        patches: [],
+        modules: modules("lp_basic", "lp_second", "lp_busy_target", "lp_busy", "lp_cumulative"),
+        withoutPatch: ["lp_basic", "lp_busy", "lp_cumulative", "lp_second"],
+      }),
+      check: {
+        exitCode: 1,
+        ready: true,
+        problems: withoutPatch("lp_basic", "lp_second", "lp_busy", "lp_cumulative"),
+        includes: ["info: no live patch is loaded"],
+      },
+      landing: [READY, "module lp_cumulative (live) is a live patch module with no active patch"],
+      alerts: [...TAINT_ALERTS, ...moduleAlerts("lp_basic", "lp_second", "lp_busy", "lp_cumulative")],
+      extra: {
+        "the original code runs again (/proc/cmdline)": async ({ vm }) => {
+          assert.match(await vm.sh("cat /proc/cmdline"), /no_timer_check/);
+        },
+      },
+    }),
+  },
+  {
+    name: "cumulative patch removed: rmmod, and the module of the forced patch too",
+    enter: async (ctx) => {
+      await ctx.vm.sh("rmmod lp_cumulative");
+      // Forcing pins the modules of patches being removed (an unpatching
+      // transition, or the patches a cumulative one replaces); lp_busy's
+      // transition was a patching one, so its module can go.
+      ctx.notes.set("rmmod lp_busy", await ctx.vm.exec("rmmod lp_busy"));
+    },
+    expect: (ctx) => ({
+      metrics: host({
+        patches: [],
+        modules: modules("lp_basic", "lp_second", "lp_busy_target"),
+        withoutPatch: ["lp_basic", "lp_second"],
+      }),
+      check: { exitCode: 1, ready: true, problems: withoutPatch("lp_basic", "lp_second") },
+      landing: [READY, "module lp_basic (live) is a live patch module with no active patch"],
+      alerts: [...TAINT_ALERTS, ...moduleAlerts("lp_basic", "lp_second")],
+      extra: {
+        "the forced patch's module could be removed": () => {
+          const result = note(ctx, "rmmod lp_busy") as ExecResult;
+          assert.equal(result.rc, 0, output(result));
+        },
+      },
+    }),
+  },
+  {
+    name: "modules_disabled=1: no module, no patch can be loaded until reboot",
+    enter: async (ctx) => {
+      await ctx.vm.sh("sysctl -w kernel.modules_disabled=1");
+      ctx.notes.set("insmod with modules disabled", await tryInsmod(ctx.vm, "lp_cumulative"));
+    },
+    expect: (ctx) => ({
+      metrics: host({
+        patches: [],
+        modules: modules("lp_basic", "lp_second", "lp_busy_target"),
+        withoutPatch: ["lp_basic", "lp_second"],
+        modulesDisabled: true,
+      }),
+      check: {
+        exitCode: 1,
+        ready: false,
+        problems: [
+          ...withoutPatch("lp_basic", "lp_second"),
+          "fail: module loading is switched off until reboot (modules_disabled=1)",
+        ],
+      },
+      landing: [
+        `${NOT_READY} \u2014 A live patch cannot be loaded on this host. Problems found.`,
+        "modules_disabled=1",
+      ],
+      alerts: [
+        ...TAINT_ALERTS,
+        ...moduleAlerts("lp_basic", "lp_second"),
+        "LivepatchNotReady{check=modules_not_disabled,severity=warning}",
+      ],
+      extra: {
+        "the kernel refuses the insmod (EPERM)": () => {
+          const result = note(ctx, "insmod with modules disabled") as ExecResult;
+          assert.notEqual(result.rc, 0);
+          assert.match(output(result), /Operation not permitted/);
+        },
+      },
+    }),
+  },
+];
+
+export const MAIN_TIMELINE: Scenario = {
+  name: "main",
+  title: "live kernel: the main timeline, one VM, Prometheus and Alertmanager on the host",
+  exporterFlags: ["--collector.transition.blocking-threads"],
+  alerting: true,
+  states,
+};
