@@ -93,6 +93,7 @@ const COLLECTOR_HELP: Readonly<Record<CollectorName, string>> = {
   canonical_livepatch: "Canonical Livepatch: canonical-livepatch status",
   kpatch: "Red Hat kpatch: kpatch list",
   klp: "SUSE klp: klp status, klp -v patches",
+  kgr: "SUSE kGraft (SLE 12): kgr status, kgr -v patches, kgr blocking",
   ksplice: "Oracle Ksplice: uptrack-show",
   kernelcare: "TuxCare KernelCare: kcarectl --info, --patch-info",
 };

@@ -33,6 +33,7 @@ export function createCollectors(options: CollectorOptions, clients: ClientSourc
     canonical_livepatch: createClientCollector("canonical_livepatch", clients.canonical_livepatch, options.clients),
     kpatch: createClientCollector("kpatch", clients.kpatch, options.clients),
     klp: createClientCollector("klp", clients.klp, options.clients),
+    kgr: createClientCollector("kgr", clients.kgr, options.clients),
     ksplice: createClientCollector("ksplice", clients.ksplice, options.clients),
     kernelcare: createClientCollector("kernelcare", clients.kernelcare, options.clients),
   };

@@ -38,6 +38,7 @@ export interface FactsByCollector {
   canonical_livepatch: ClientFacts;
   kpatch: ClientFacts;
   klp: ClientFacts;
+  kgr: ClientFacts;
   ksplice: ClientFacts;
   kernelcare: ClientFacts;
 }

@@ -374,7 +374,7 @@ export const METRICS = {
     "sig_enforce or lockdown is unknown",
   ),
 
-  // vendor client collectors: canonical_livepatch, kpatch, klp, ksplice, kernelcare
+  // vendor client collectors: canonical_livepatch, kpatch, klp, kgr, ksplice, kernelcare
   livepatch_client_up: spec(
     "clients",
     ["client"],
@@ -422,29 +422,36 @@ export const METRICS = {
     "clients",
     ["client", "state"],
     `Patches the client reports, by state: applied, applying, removing, disabled, not_loaded (installed for the running kernel, not loaded), failed, available (offered, not installed); each client reports the states it can tell apart. ${BACKGROUND}`,
-    "canonical-livepatch status, kpatch list, klp -v patches, uptrack-show, kcarectl --patch-info",
+    "canonical-livepatch status, kpatch list, klp/kgr -v patches, uptrack-show, kcarectl --patch-info",
     "the last run failed, or the client's output does not say (Canonical needs-check, check-failed, unknown)",
   ),
   livepatch_client_fixes: spec(
     "clients",
     ["client"],
-    `Number of fixes (CVEs) the client reports applied to the running kernel. ${BACKGROUND}`,
-    "canonical-livepatch Fixes, klp CVE, uptrack-show, kcarectl kpatch-cve",
+    `Number of fixes (CVEs) the client reports applied to the running kernel; Ksplice known-exploit detectors are not fixes (see livepatch_client_exploit_detections). ${BACKGROUND}`,
+    "canonical-livepatch Fixes, klp/kgr CVE, uptrack-show, kcarectl kpatch-cve",
     "the last run failed, or the client has no CVE data (kpatch)",
   ),
   livepatch_client_state: spec(
     "clients",
     ["client", "state"],
-    `The client's own state as a state set: Canonical Livepatch.State (applied, apply-failed, unapplied, needs-check, nothing-to-apply, unknown, check-failed, applied-with-bug, kernel-upgrade-required), klp and kpatch ready/in_progress, KernelCare applied/unpatched/unknown. ${BACKGROUND}`,
-    "canonical-livepatch status, kpatch list, klp status, kcarectl --info",
+    `The client's own state as a state set: Canonical Livepatch.State (applied, apply-failed, unapplied, needs-check, nothing-to-apply, unknown, check-failed, applied-with-bug, kernel-upgrade-required), klp, kgr and kpatch ready/in_progress, KernelCare applied/unpatched/unknown. ${BACKGROUND}`,
+    "canonical-livepatch status, kpatch list, klp/kgr status, kcarectl --info",
     "the last run failed, the client has no state (Ksplice), or it did not print one",
   ),
   livepatch_client_support_state: spec(
     "clients",
     ["client", "state"],
-    `Whether the vendor covers the running kernel, as a state set of Canonical's Supported: supported, kernel-upgrade-required, kernel-end-of-life, unsupported, unknown. ${BACKGROUND}`,
-    "canonical-livepatch status (Supported)",
-    "the last run failed, or the client has no such notion (all but Canonical)",
+    `Whether the vendor covers the running kernel, as a state set: Canonical's Supported (supported, kernel-upgrade-required, kernel-end-of-life, unsupported, unknown; unsupported also when the client answers that the kernel is not eligible), KernelCare supported (a patch built for the kernel is applied) or unsupported ("Unknown kernel, no patches available"). The client is up in every case: an unsupported kernel is a state, not a failure. ${BACKGROUND}`,
+    "canonical-livepatch status (Supported), kcarectl --info",
+    "the last run failed, the client has no such notion (kpatch, klp, kgr, Ksplice), or it did not say (KernelCare without an applied patch)",
+  ),
+  livepatch_client_exploit_detections: spec(
+    "clients",
+    ["client"],
+    `Number of CVEs for which the client installed a known-exploit detector (Ksplice "Known exploit detection for CVE-…"): it reports exploitation attempts but does not fix the CVE, so these are not in livepatch_client_fixes. ${BACKGROUND}`,
+    "uptrack-show",
+    "the last run failed, or the client has no such updates (all but Ksplice)",
   ),
   livepatch_client_effective_kernel_info: spec(
     "clients",
@@ -470,7 +477,7 @@ export const METRICS = {
   livepatch_reboot_can_wait: spec(
     "clients",
     ["client"],
-    `With a reboot required (livepatch_reboot_required): 1 when the reboot is only for the kernel (newer kernel, removed modules, or /run/reboot-required.pkgs listing only linux-image*/linux-base*) and this client says the running kernel is covered and its patches are applied (Canonical: Supported supported, State applied, coverage not ended), so the reboot can wait; 0 otherwise (other clients make no coverage statement). ${BACKGROUND}`,
+    `With a reboot required (livepatch_reboot_required): 1 when the reboot is only for the kernel (newer kernel, removed modules, or /run/reboot-required.pkgs listing only linux-image*/linux-base*) and this client says the running kernel is covered and every patch available for it is applied (Canonical, as Ubuntu Pro decides: Supported supported, State applied or nothing-to-apply, coverage not ended), so the reboot can wait; 0 otherwise (other clients make no coverage statement). ${BACKGROUND}`,
     "reboot facts and the client's last run",
     "no reboot is required, or the client's last run failed or has not finished",
   ),

@@ -269,6 +269,9 @@ function clientSamples(sink: SampleSink, client: ClientName, facts: ClientFacts)
   if (view.fixes !== undefined) {
     sink.emit("livepatch_client_fixes", { client }, view.fixes.filter((f) => f.patched).length);
   }
+  if (view.exploitDetections !== undefined) {
+    sink.emit("livepatch_client_exploit_detections", { client }, view.exploitDetections.length);
+  }
   if (view.state !== undefined) {
     const { current, known } = view.state;
     for (const state of known) sink.emit("livepatch_client_state", { client, state }, bool(state === current));

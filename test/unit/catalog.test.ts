@@ -8,7 +8,7 @@ import { METRICS, type MetricName } from "../../src/views/catalog.js";
 import { snapshotSamples, webSamples, type Sample } from "../../src/views/samples.js";
 import { buildTree, handmadeTree, realKernelTree } from "../helpers/fixtures.js";
 import { HANDMADE } from "../fixtures/handmade.js";
-import { CANONICAL_JSON, KCARECTL_INFO, KCARECTL_PATCH_INFO } from "../fixtures/client-outputs.js";
+import { CANONICAL_JSON, KCARECTL_INFO, KCARECTL_PATCH_INFO, UPTRACK_SHOW } from "../fixtures/client-outputs.js";
 import { snapshotOf } from "../helpers/collect.js";
 
 describe("metric catalog", () => {
@@ -64,6 +64,7 @@ describe("metric catalog", () => {
             view: interpret("kernelcare", [KCARECTL_INFO, KCARECTL_PATCH_INFO], context),
           }),
           kpatch: clientSource({ ok: false, reason: "timeout", message: "kpatch list: no output" }),
+          ksplice: clientSource({ ok: true, view: interpret("ksplice", [UPTRACK_SHOW], context) }),
         },
       }),
     );
