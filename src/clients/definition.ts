@@ -21,6 +21,8 @@ export type ClientErrorReason = (typeof CLIENT_ERROR_REASONS)[number];
 export interface InterpretContext {
   /** The running kernel's release (uname -r): the kernel the client's commands see. */
   readonly runningRelease: string;
+  /** When the run finished, for dates the client gives (coverage end); Date.now() when absent. */
+  readonly nowMs?: number;
 }
 
 export interface ClientDefinition {
@@ -35,4 +37,17 @@ export interface ClientDefinition {
   readonly failureTexts: readonly (readonly [RegExp, ClientErrorReason])[];
   /** The commands' standard outputs (one per command) as a view; undefined when unparseable. */
   interpret(outputs: readonly string[], context: InterpretContext): ClientView | undefined;
+  /**
+   * A command's output (stdout and stderr) that answers for the whole run
+   * whatever its exit status: a working client saying the running kernel is
+   * not supported ("your kernel … is not eligible", "Unknown kernel … no
+   * patches available") is a state, not a failure. Checked on every command
+   * before its exit status; the run stops at the first answer.
+   */
+  readonly answer?: (text: string, context: InterpretContext) => ClientView | undefined;
+  /**
+   * Detection yields to this client: when both are installed (SLE 15 ships
+   * kgr as a wrapper of klp) only that one is enabled automatically.
+   */
+  readonly supersededBy?: ClientName;
 }

@@ -35,11 +35,28 @@ export class ClientFleet {
   /** Chooses the clients to run and creates (does not start) their runners. */
   static create(options: ClientsOptions, log: Logger, deps: FleetDependencies = {}): ClientFleet {
     const runners = new Map<ClientName, ClientRunner>();
+    const isExecutable = deps.isExecutable ?? isExecutableFile;
+    const binaryOf = (name: ClientName): string | undefined =>
+      findBinary(CLIENTS[name], options.byClient[name].path, isExecutable);
     for (const name of CLIENT_NAMES) {
       const client = options.byClient[name];
       if (client.mode === "off") continue;
       const definition = CLIENTS[name];
-      const found = findBinary(definition, client.path, deps.isExecutable ?? isExecutableFile);
+      const found = binaryOf(name);
+      const preferred = definition.supersededBy;
+      if (
+        found !== undefined &&
+        client.mode === "auto" &&
+        preferred !== undefined &&
+        options.byClient[preferred].mode !== "off" &&
+        (options.byClient[preferred].mode === "on" || binaryOf(preferred) !== undefined)
+      ) {
+        log.info(
+          { client: name, binary: found, preferred },
+          "client found, but the client it wraps is installed too: only that one runs",
+        );
+        continue;
+      }
       if (found === undefined && client.mode === "auto") {
         if (client.path !== undefined) {
           log.warn(

@@ -1,8 +1,22 @@
 // TuxCare KernelCare: `kcarectl --info` and `kcarectl --patch-info`. Loads
-// its own kcare module, so its patches are not in /sys/kernel/livepatch.
-import { KERNELCARE_STATES, parseKcarectlInfo, parseKcarectlPatchInfo } from "../parse/clients/kernelcare.js";
+// its own kcare module, so its patches are not in /sys/kernel/livepatch. It
+// says whether it supports the running kernel only by refusing it ("Unknown
+// kernel …, no patches available"), or by applying a patch built for it.
+import {
+  KERNELCARE_STATES,
+  parseKcarectlInfo,
+  parseKcarectlPatchInfo,
+  parseUnknownKernel,
+} from "../parse/clients/kernelcare.js";
 import type { ClientDefinition } from "./definition.js";
-import { uniqueFixes, type ClientFix, type PatchState } from "./view.js";
+import { clientView, uniqueFixes, type ClientFix, type PatchState, type StateSet } from "./view.js";
+
+export const KERNELCARE_SUPPORT_STATES = ["supported", "unsupported"] as const;
+
+const support = (current: (typeof KERNELCARE_SUPPORT_STATES)[number]): StateSet => ({
+  current,
+  known: KERNELCARE_SUPPORT_STATES,
+});
 
 export const kernelcare: ClientDefinition = {
   name: "kernelcare",
@@ -11,6 +25,17 @@ export const kernelcare: ClientDefinition = {
   commands: [["--info"], ["--patch-info"]],
   // Not in the collected samples: an unregistered server's message is assumed to say so.
   failureTexts: [[/\bnot registered\b/i, "not_enabled"]],
+  answer(text) {
+    const unknown = parseUnknownKernel(text);
+    if (unknown === undefined) return undefined;
+    return clientView({
+      // No patches exist for this kernel: none is applied, no CVE is fixed.
+      patches: new Map<PatchState, number>([["applied", 0]]),
+      fixes: [],
+      supportState: support("unsupported"),
+      problems: [`KernelCare has no patches for this kernel (${unknown.kernel}): it is not live-patched`],
+    });
+  },
   interpret([infoOutput = "", patchInfoOutput = ""]) {
     const info = parseKcarectlInfo(infoOutput);
     const patches = parseKcarectlPatchInfo(patchInfoOutput);
@@ -18,14 +43,13 @@ export const kernelcare: ClientDefinition = {
     const applied = info.state === "applied";
     const known = info.state === "applied" || info.state === "unpatched";
     const fixes: ClientFix[] = patches.flatMap((p) => p.cves.map((name) => ({ name, patched: true })));
-    return {
+    return clientView({
       patches: known ? new Map<PatchState, number>([["applied", applied ? patches.length : 0]]) : undefined,
       fixes: applied ? uniqueFixes(fixes) : info.state === "unpatched" ? [] : undefined,
       state: info.state === undefined ? undefined : { current: info.state, known: KERNELCARE_STATES },
-      supportState: undefined,
+      // A patch built for this kernel is applied: KernelCare supports it.
+      supportState: applied ? support("supported") : undefined,
       effectiveKernel: info.effectiveKernel,
-      coverageEndSeconds: undefined,
-      coveredAndPatched: false,
       problems: [
         info.state === "unpatched" ? `no KernelCare patch is applied (${info.stateText ?? ""})` : undefined,
         info.state === "unknown" ? `kpatch-state not understood: ${info.stateText ?? ""}` : undefined,
@@ -35,6 +59,6 @@ export const kernelcare: ClientDefinition = {
         info.effectiveKernel === undefined ? undefined : `effective kernel ${info.effectiveKernel}`,
         `${patches.length} patch(es) listed`,
       ].filter((d) => d !== undefined),
-    };
+    });
   },
 };

@@ -1,8 +1,8 @@
 // SUSE kernel-livepatch-tools: `klp status` and `klp -v patches`. CVE ids per
-// patch, no coverage statement.
-import { KLP_STATES, parseKlpPatches, parseKlpStatus } from "../parse/clients/klp.js";
+// patch, no coverage statement. The view is shared with kGraft's `kgr`.
+import { KLP_STATES, parseKlpPatches, parseKlpStatus, type KlpPatch, type KlpState } from "../parse/clients/klp.js";
 import type { ClientDefinition } from "./definition.js";
-import { countByState, uniqueFixes, type PatchState } from "./view.js";
+import { clientView, countByState, uniqueFixes, type ClientView, type PatchState } from "./view.js";
 
 export const klp: ClientDefinition = {
   name: "klp",
@@ -14,26 +14,36 @@ export const klp: ClientDefinition = {
     const state = parseKlpStatus(statusOutput);
     const patches = parseKlpPatches(patchesOutput);
     if (state === undefined || patches === undefined) return undefined;
-    // A patch whose "active" line is missing leaves the counts unknown, not 0.
-    const known = patches.every((p) => p.active !== undefined);
-    const inactive = patches.filter((p) => p.active === false).map((p) => p.name);
-    return {
-      patches: known
-        ? countByState<(typeof patches)[number]>(patches, ["applied", "disabled"], (p): PatchState =>
-            p.active === true ? "applied" : "disabled",
-          )
-        : undefined,
-      fixes: uniqueFixes(patches.flatMap((p) => p.cves.map((name) => ({ name, patched: p.active === true })))),
-      state: { current: state, known: KLP_STATES },
-      supportState: undefined,
-      effectiveKernel: undefined,
-      coverageEndSeconds: undefined,
-      coveredAndPatched: false,
-      problems: [
-        state === "in_progress" ? "a live patch transition is in progress" : undefined,
-        inactive.length > 0 ? `not active: ${inactive.join(", ")}` : undefined,
-      ].filter((p) => p !== undefined),
-      details: patches.map((p) => `${p.name}${p.rpm === undefined ? "" : ` (${p.rpm})`}`),
-    };
+    return klpView(state, patches, []);
   },
 };
+
+/** klp's and kgr's status and patches as a view; `extra` are the caller's problems and details. */
+export function klpView(
+  state: KlpState,
+  patches: readonly KlpPatch[],
+  extraProblems: readonly string[],
+  extraDetails: readonly string[] = [],
+): ClientView {
+  // A patch whose "active" line is missing leaves the counts unknown, not 0.
+  const known = patches.every((p) => p.active !== undefined);
+  const inactive = patches.filter((p) => p.active === false).map((p) => p.name);
+  return clientView({
+    patches: known
+      ? countByState<KlpPatch>(patches, ["applied", "disabled"], (p): PatchState =>
+          p.active === true ? "applied" : "disabled",
+        )
+      : undefined,
+    fixes: uniqueFixes(patches.flatMap((p) => p.cves.map((name) => ({ name, patched: p.active === true })))),
+    state: { current: state, known: KLP_STATES },
+    problems: [state === "in_progress" ? "a live patch transition is in progress" : undefined, ...extraProblems].filter(
+      (p) => p !== undefined,
+    ),
+    details: [
+      ...patches.map((p) => `${p.name}${p.rpm === undefined ? "" : ` (${p.rpm})`}`),
+      // "active: 0" is a patch a newer cumulative one replaced: "can be unloaded" (klp(8), kgr(8)), not a fault.
+      inactive.length > 0 ? `not in use (replaced, can be unloaded): ${inactive.join(", ")}` : undefined,
+      ...extraDetails,
+    ].filter((d) => d !== undefined),
+  });
+}

@@ -2,7 +2,7 @@
 // never vouches for postponing a reboot.
 import { parseKpatchList, type KpatchList } from "../parse/clients/kpatch.js";
 import type { ClientDefinition } from "./definition.js";
-import type { PatchState } from "./view.js";
+import { clientView, type PatchState } from "./view.js";
 
 const PATCH_STATES: readonly PatchState[] = ["applied", "applying", "removing", "disabled", "not_loaded"];
 
@@ -28,8 +28,9 @@ export const kpatch: ClientDefinition = {
     const counts = new Map<PatchState, number>(PATCH_STATES.map((s) => [s, 0]));
     const unknownStates: string[] = [];
     for (const module of list.loaded) {
-      const state = LOADED_STATE[module.state];
-      if (state === undefined) unknownStates.push(`${module.name} [${module.state}]`);
+      // Before kpatch 0.5.0 a loaded module had no state: only enabled ones were listed.
+      const state = module.state === undefined ? "applied" : LOADED_STATE[module.state];
+      if (state === undefined) unknownStates.push(`${module.name} [${module.state ?? ""}]`);
       else counts.set(state, (counts.get(state) ?? 0) + 1);
     }
     const notLoaded = notLoadedForRunningKernel(list, runningRelease);
@@ -39,14 +40,9 @@ export const kpatch: ClientDefinition = {
       list.stalledProcesses > 0 ||
       list.functionsInTransition > 0;
     const disabled = list.loaded.filter((m) => m.state === "disabled").map((m) => m.name);
-    return {
+    return clientView({
       patches: counts,
-      fixes: undefined,
       state: { current: inProgress ? "in_progress" : "ready", known: ["ready", "in_progress"] },
-      supportState: undefined,
-      effectiveKernel: undefined,
-      coverageEndSeconds: undefined,
-      coveredAndPatched: false,
       problems: [
         inProgress
           ? `a patch transition is in progress${list.stalledProcesses > 0 ? ` (${list.stalledProcesses} stalled process(es))` : ""}`
@@ -58,11 +54,17 @@ export const kpatch: ClientDefinition = {
         `${list.loaded.length} loaded, ${list.installed.length} installed patch module(s)`,
         ...unknownStates.map((s) => `loaded module in a state kpatch did not document: ${s}`),
       ],
-    };
+    });
   },
 };
 
 function notLoadedForRunningKernel(list: KpatchList, runningRelease: string): string[] {
   const loaded = new Set(list.loaded.map((m) => moduleKey(m.name)));
-  return list.installed.filter((m) => m.kernel === runningRelease && !loaded.has(moduleKey(m.name))).map((m) => m.name);
+  return list.installed
+    .filter(
+      (m) =>
+        (m.kernel === runningRelease || (m.kernel === undefined && m.forRunningKernel)) &&
+        !loaded.has(moduleKey(m.name)),
+    )
+    .map((m) => m.name);
 }

@@ -1,8 +1,10 @@
 // Oracle Ksplice: `uptrack-show`. Ksplice patches are not visible in
 // /sys/kernel/livepatch; the effective kernel version is the fact to export.
-import { parseUptrackShow } from "../parse/clients/ksplice.js";
+// Known-exploit detection updates are installed updates, but their CVEs are
+// detected, not fixed: they are counted apart (exploitDetections).
+import { parseUptrackShow, type KspliceUpdate } from "../parse/clients/ksplice.js";
 import type { ClientDefinition } from "./definition.js";
-import { uniqueFixes, type PatchState } from "./view.js";
+import { clientView, uniqueFixes, type ClientFix, type PatchState } from "./view.js";
 
 export const ksplice: ClientDefinition = {
   name: "ksplice",
@@ -20,30 +22,37 @@ export const ksplice: ClientDefinition = {
       patches = new Map<PatchState, number>([["applied", installed.length]]);
       if (available !== undefined) patches.set("available", available.length);
     }
-    return {
+    const detections = installed === undefined ? undefined : detectedCves(installed);
+    return clientView({
       patches,
       fixes:
         installed === undefined
           ? undefined
-          : uniqueFixes([
-              ...installed.flatMap((u) => u.cves.map((name) => ({ name, patched: true }))),
-              ...(available ?? []).flatMap((u) => u.cves.map((name) => ({ name, patched: false }))),
-            ]),
-      state: undefined,
-      supportState: undefined,
+          : uniqueFixes([...fixesOf(installed, true), ...fixesOf(available ?? [], false)]),
+      exploitDetections: detections,
       effectiveKernel: status.effectiveKernel,
-      coverageEndSeconds: undefined,
-      coveredAndPatched: false,
       problems:
         available !== undefined && available.length > 0
           ? [`${available.length} update(s) available but not installed`]
           : [],
       details: [
         installed === undefined ? "no list of installed updates" : `${installed.length} update(s) installed`,
+        detections === undefined || detections.length === 0
+          ? undefined
+          : `known-exploit detection (not a fix) for ${detections.join(", ")}`,
         status.effectiveKernel === undefined
           ? "no effective kernel version"
           : `effective kernel ${status.effectiveKernel}`,
-      ],
-    };
+      ].filter((d) => d !== undefined),
+    });
   },
 };
+
+function fixesOf(updates: readonly KspliceUpdate[], patched: boolean): ClientFix[] {
+  return updates.filter((u) => !u.exploitDetection).flatMap((u) => u.cves.map((name) => ({ name, patched })));
+}
+
+/** CVEs with an installed detector, each once, in order. */
+function detectedCves(updates: readonly KspliceUpdate[]): string[] {
+  return [...new Set(updates.filter((u) => u.exploitDetection).flatMap((u) => u.cves))];
+}

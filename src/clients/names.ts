@@ -1,5 +1,5 @@
 // The vendor live-patch clients this exporter can run, by collector name.
-export const CLIENT_NAMES = ["canonical_livepatch", "kpatch", "klp", "ksplice", "kernelcare"] as const;
+export const CLIENT_NAMES = ["canonical_livepatch", "kpatch", "klp", "kgr", "ksplice", "kernelcare"] as const;
 export type ClientName = (typeof CLIENT_NAMES)[number];
 
 export function isClientName(name: string): name is ClientName {

@@ -122,6 +122,7 @@ export class ClientRunner implements ClientStateSource {
     const started = process.hrtime.bigint();
     const deadline = Date.now() + this.options.timeoutMs;
     const { definition } = this.options;
+    const context: InterpretContext = { ...this.options.context, nowMs: now() };
     const outputs: string[] = [];
     let outcome: RunOutcome | undefined;
     for (const args of definition.commands) {
@@ -134,6 +135,11 @@ export class ClientRunner implements ClientStateSource {
       };
       const result = await runCommand([this.options.binary, ...args], command);
       if (result.kind === "aborted") return undefined;
+      const answer = result.kind === "exited" ? this.answer(`${result.stdout}\n${result.stderr}`, context) : undefined;
+      if (answer !== undefined) {
+        outcome = { ok: true, view: answer };
+        break;
+      }
       const failure = classifyOutcome(definition, result);
       if (failure !== undefined) {
         outcome = { ok: false, ...failure, message: `${[definition.name, ...args].join(" ")}: ${failure.message}` };
@@ -142,7 +148,7 @@ export class ClientRunner implements ClientStateSource {
       if (result.kind === "exited") outputs.push(result.stdout);
     }
     if (outcome === undefined) {
-      const view = this.interpret(outputs);
+      const view = this.interpret(outputs, context);
       if (view !== undefined) outcome = { ok: true, view };
       else {
         // Exit status 0 with a failure text instead of a status ("Machine is not enabled").
@@ -164,9 +170,19 @@ export class ClientRunner implements ClientStateSource {
   }
 
   /** A parser that throws on some odd output is a bug, but that output is still just "not understood". */
-  private interpret(outputs: readonly string[]): ClientView | undefined {
+  private interpret(outputs: readonly string[], context: InterpretContext): ClientView | undefined {
+    return this.guarded(() => this.options.definition.interpret(outputs, context));
+  }
+
+  /** The client's own answer for the whole run (an unsupported kernel), if this output is one. */
+  private answer(text: string, context: InterpretContext): ClientView | undefined {
+    const { answer } = this.options.definition;
+    return answer === undefined ? undefined : this.guarded(() => answer(text, context));
+  }
+
+  private guarded(parse: () => ClientView | undefined): ClientView | undefined {
     try {
-      return this.options.definition.interpret(outputs, this.options.context);
+      return parse();
     } catch (error) {
       this.log.error({ err: error instanceof Error ? error.message : String(error) }, "client output parser failed");
       return undefined;

@@ -39,6 +39,12 @@ export interface ClientView {
   readonly patches: ReadonlyMap<PatchState, number> | undefined;
   /** Fixes (CVEs) the client reports, each once; undefined when the client has no CVE data. */
   readonly fixes: readonly ClientFix[] | undefined;
+  /**
+   * CVEs for which the client installed a known-exploit detector, not a fix
+   * (Ksplice "Known exploit detection for CVE-…"); undefined for clients
+   * that have no such updates. Never counted in fixes.
+   */
+  readonly exploitDetections: readonly string[] | undefined;
   readonly state: StateSet | undefined;
   /** Whether the vendor still supports (covers) the running kernel (Canonical Supported). */
   readonly supportState: StateSet | undefined;
@@ -46,12 +52,33 @@ export interface ClientView {
   readonly effectiveKernel: string | undefined;
   /** When the vendor's coverage of the running kernel ends, in seconds since the epoch. */
   readonly coverageEndSeconds: number | undefined;
-  /** The client says the running kernel is covered and its patches are applied. */
+  /**
+   * The client says the running kernel is covered and every live patch
+   * available for it is applied (possibly none yet): what lets a kernel
+   * reboot wait (Ubuntu Pro's "yes-kernel-livepatches-applied").
+   */
   readonly coveredAndPatched: boolean;
   /** What is wrong according to the client, for the check report (empty: nothing). */
   readonly problems: readonly string[];
   /** Other facts worth a line in the check report. */
   readonly details: readonly string[];
+}
+
+/** A view that says nothing yet: clients fill in what their output tells. */
+export function clientView(fields: Partial<ClientView>): ClientView {
+  return {
+    patches: undefined,
+    fixes: undefined,
+    exploitDetections: undefined,
+    state: undefined,
+    supportState: undefined,
+    effectiveKernel: undefined,
+    coverageEndSeconds: undefined,
+    coveredAndPatched: false,
+    problems: [],
+    details: [],
+    ...fields,
+  };
 }
 
 /** A state set over the known values; a value the exporter does not know is added, not dropped. */

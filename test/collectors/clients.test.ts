@@ -127,6 +127,26 @@ describe("client runs over fake executables", () => {
     assert.equal(notExecutable && failureOf(notExecutable), "permission_denied");
   });
 
+  it("a client's own answer (an unsupported kernel) is a success whatever the exit status, and ends the run", async () => {
+    const unknown = "Unknown kernel (Ubuntu 5.4.0-1029-raspi), no patches available\n";
+    for (const exit of [0, 1]) {
+      const fake = fakeClient("kcarectl", { "--info": { stdout: unknown, exit }, "--patch-info": { stdout: "" } });
+      const run = await runner(CLIENTS.kernelcare, fake.path).runOnce();
+      assert.ok(run?.outcome.ok, `exit ${exit}`);
+      assert.equal(run.outcome.view.supportState?.current, "unsupported");
+      assert.deepEqual(fake.calls(), ["--info"]);
+    }
+    // On stderr too (Go's log package writes there).
+    const refused = fakeClient("canonical-livepatch", {
+      "*": {
+        stderr: 'cannot use livepatch: your kernel "4.15.0-1010-kvm" is not eligible for livepatch updates\n',
+        exit: 1,
+      },
+    });
+    const run = await runner(CLIENTS.canonical_livepatch, refused.path).runOnce();
+    assert.equal(run && failureOf(run), "success");
+  });
+
   it("a client with several commands runs them in order; the first failure ends the run", async () => {
     const fake = fakeClient("klp", {
       status: { stdout: KLP_STATUS_READY },

@@ -9,7 +9,7 @@ import { snapshotSamples } from "../../src/views/samples.js";
 import type { Sample } from "../../src/views/view.js";
 import { buildTree, handmadeTree, realKernelTree } from "../helpers/fixtures.js";
 import { HANDMADE } from "../fixtures/handmade.js";
-import { CANONICAL_JSON, KCARECTL_INFO, KCARECTL_PATCH_INFO } from "../fixtures/client-outputs.js";
+import { CANONICAL_JSON, KCARECTL_INFO, KCARECTL_PATCH_INFO, UPTRACK_SHOW } from "../fixtures/client-outputs.js";
 import { snapshotOf } from "../helpers/collect.js";
 import { checkGenerated } from "../helpers/generators.js";
 
@@ -67,6 +67,7 @@ describe("metric catalog", () => {
             view: interpret("kernelcare", [KCARECTL_INFO, KCARECTL_PATCH_INFO], context),
           }),
           kpatch: clientSource({ ok: false, reason: "timeout", message: "kpatch list: no output" }),
+          ksplice: clientSource({ ok: true, view: interpret("ksplice", [UPTRACK_SHOW], context) }),
         },
       }),
     );

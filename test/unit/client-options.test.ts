@@ -61,6 +61,13 @@ describe("client flags", () => {
     assert.equal(env.collectors.clients.fixInfo, true);
   });
 
+  it("kGraft's kgr has its own flags, like every client", () => {
+    const o = options(["--collector.kgr", "--collector.kgr.path=/opt/kgr", "--collector.kgr.interval=2"], {});
+    assert.deepEqual(o.clients.byClient.kgr, { mode: "on", path: "/opt/kgr", intervalMs: 120_000 });
+    assert.equal(options([], { LIVEPATCH_EXPORTER_COLLECTOR_KGR: "false" }).clients.byClient.kgr.mode, "off");
+    assert.equal(options(["--no-collector.kgr"]).clients.byClient.kgr.mode, "off");
+  });
+
   it("--collector.disable-defaults turns auto-detection off; a client can still be named", () => {
     const o = options(["--collector.disable-defaults", "--collector.klp"]);
     assert.equal(o.clients.byClient.klp.mode, "on");
@@ -116,5 +123,35 @@ describe("client fleet", () => {
       ["kpatch", "/usr/sbin/kpatch"],
     ]);
     assert.deepEqual(ClientFleet.create(base(), silentLogger, { isExecutable: () => false }).names, []);
+  });
+
+  it("kgr alone (SLE 12) runs; next to klp (SLE 15's wrapper) only klp does, unless klp is off or kgr forced", () => {
+    const only = (paths: string[]) => (p: string) => paths.includes(p);
+    assert.deepEqual(binaries(ClientFleet.create(base(), silentLogger, { isExecutable: only(["/usr/bin/kgr"]) })), [
+      ["kgr", "/usr/bin/kgr"],
+    ]);
+    const both = only(["/usr/bin/kgr", "/usr/bin/klp"]);
+    assert.deepEqual(binaries(ClientFleet.create(base(), silentLogger, { isExecutable: both })), [
+      ["klp", "/usr/bin/klp"],
+    ]);
+    assert.deepEqual(
+      binaries(
+        ClientFleet.create(base({ klp: { mode: "off", path: undefined, intervalMs: 1 } }), silentLogger, {
+          isExecutable: both,
+        }),
+      ),
+      [["kgr", "/usr/bin/kgr"]],
+    );
+    assert.deepEqual(
+      binaries(
+        ClientFleet.create(base({ kgr: { mode: "on", path: undefined, intervalMs: 1 } }), silentLogger, {
+          isExecutable: both,
+        }),
+      ),
+      [
+        ["klp", "/usr/bin/klp"],
+        ["kgr", "/usr/bin/kgr"],
+      ],
+    );
   });
 });

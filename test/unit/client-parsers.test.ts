@@ -3,9 +3,13 @@
 // and non-ASCII text, truncated output).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { parseCanonicalStatus, CANONICAL_LIVEPATCH_STATES } from "../../src/parse/clients/canonical-livepatch.js";
-import { parseKcarectlInfo, parseKcarectlPatchInfo } from "../../src/parse/clients/kernelcare.js";
-import { parseKlpPatches, parseKlpStatus } from "../../src/parse/clients/klp.js";
+import {
+  CANONICAL_LIVEPATCH_STATES,
+  parseCanonicalStatus,
+  parseNotEligible,
+} from "../../src/parse/clients/canonical-livepatch.js";
+import { parseKcarectlInfo, parseKcarectlPatchInfo, parseUnknownKernel } from "../../src/parse/clients/kernelcare.js";
+import { parseBlocking, parseKlpPatches, parseKlpStatus } from "../../src/parse/clients/klp.js";
 import { parseKpatchList } from "../../src/parse/clients/kpatch.js";
 import { parseUptrackShow } from "../../src/parse/clients/ksplice.js";
 import { cveIds, fixName, stripDecoration } from "../../src/parse/clients/text.js";
@@ -26,6 +30,13 @@ import {
   KPATCH_STALLED,
   UPTRACK_SHOW,
 } from "../fixtures/client-outputs.js";
+import {
+  CANONICAL_YAML_APPLIED,
+  CANONICAL_YAML_NOTHING,
+  CANONICAL_YAML_TUTORIAL,
+  KCARECTL_PATCH_INFO_DOCS,
+  UPTRACK_SHOW_EXADATA,
+} from "../fixtures/client-real-outputs.js";
 
 describe("client text helpers", () => {
   it("decoration marks are dropped, CVE ids found once and upper-cased", () => {
@@ -118,6 +129,50 @@ describe("canonical-livepatch status", () => {
     assert.deepEqual(parseCanonicalStatus(canonicalJson({}, { Fixes: "" }))?.running?.fixes, []);
   });
 
+  it("YAML (clients 7.x–10.x): the same tree in camelCase, fixes as a text block", () => {
+    const applied = parseCanonicalStatus(CANONICAL_YAML_APPLIED);
+    assert.equal(applied?.format, "yaml");
+    assert.equal(applied.clientVersion, "9.5.5");
+    assert.equal(applied.running?.kernel, "5.4.0-1012.12-azure");
+    assert.equal(applied.running.state, "applied");
+    assert.equal(applied.running.checkState, "checked");
+    assert.equal(applied.running.version, "75.2");
+    assert.equal(applied.running.fixes?.length, 33, "CVE-2019-0155 is listed twice");
+    const nothing = parseCanonicalStatus(CANONICAL_YAML_NOTHING)?.running;
+    assert.equal(nothing?.state, "nothing-to-apply");
+    assert.deepEqual(nothing.fixes, []);
+    assert.equal(nothing.version, undefined);
+    const tutorial = parseCanonicalStatus(CANONICAL_YAML_TUTORIAL);
+    assert.equal(tutorial?.running?.supported, "supported");
+    assert.equal(tutorial.running.upgradeRequiredDate, "2024-06-23");
+    assert.equal(tutorial.tier, "updates");
+    // The first clients' flat mapping.
+    const flat = parseCanonicalStatus('kernel: 4.4.0-89.112-generic\nfully-patched: false\nversion: "28.1"\n');
+    assert.equal(flat?.format, "yaml");
+    assert.deepEqual(
+      [flat.running?.kernel, flat.running?.state, flat.running?.version],
+      ["4.4.0-89.112-generic", "unapplied", "28.1"],
+    );
+  });
+
+  it("YAML that is not a status, aliases and broken YAML fall back to the human format or nothing", () => {
+    assert.equal(parseCanonicalStatus("a: &x [1]\nb: *x\nkernel: k\n")?.format, "text");
+    assert.equal(parseCanonicalStatus("status: [\n"), undefined);
+    assert.equal(parseCanonicalStatus("status: not-a-list\n"), undefined);
+    assert.equal(parseCanonicalStatus("- kernel: x\n"), undefined);
+  });
+
+  it("the refusal of an ineligible kernel (every command, exit status 1)", () => {
+    assert.deepEqual(
+      parseNotEligible(
+        '2018/05/24 18:51:29 cannot use livepatch: your kernel "4.15.0-1010-kvm" is not eligible for livepatch updates\n',
+      ),
+      { kernel: "4.15.0-1010-kvm" },
+    );
+    assert.equal(parseNotEligible(CANONICAL_NOT_ENABLED), undefined);
+    assert.equal(parseNotEligible(CANONICAL_JSON), undefined);
+  });
+
   it("the human sample (client 10.x/11.x)", () => {
     const status = parseCanonicalStatus(CANONICAL_HUMAN);
     assert.equal(status?.format, "text");
@@ -143,6 +198,14 @@ describe("canonical-livepatch status", () => {
     }
     const until = CANONICAL_KERNEL_STATE_TEXTS[1]?.[0] ?? "";
     assert.equal(parseCanonicalStatus(`kernel state: ${until}\n`)?.running?.upgradeRequiredDate, "2025-03-07");
+    for (const [text, date] of [
+      ["✓ kernel is supported by Canonical until 2024-04-25", "2024-04-25"],
+      ["✗ Livepatch coverage ended 2024-06-23; please upgrade the kernel and reboot", "2024-06-23"],
+      ["✗ Canonical kernel support ended 2024-04-25; please upgrade and reboot", "2024-04-25"],
+      ["✗ Livepatch coverage has ended; please upgrade the kernel and reboot", undefined],
+    ] as const) {
+      assert.equal(parseCanonicalStatus(`kernel state: ${text}\n`)?.running?.upgradeRequiredDate, date, text);
+    }
   });
 
   it("every documented patch state text; an unknown or localised one is 'unknown'", () => {
@@ -187,7 +250,9 @@ describe("kpatch list", () => {
   it("the documented sample (kpatch 0.9.x)", () => {
     assert.deepEqual(parseKpatchList(KPATCH_LIST), {
       loaded: [{ name: "kpatch_3_10_0_1062_1_1_1_4", state: "enabled" }],
-      installed: [{ name: "kpatch_3_10_0_1062_1_1_1_4", kernel: "3.10.0-1062.1.1.el7.x86_64" }],
+      installed: [
+        { name: "kpatch_3_10_0_1062_1_1_1_4", kernel: "3.10.0-1062.1.1.el7.x86_64", forRunningKernel: false },
+      ],
       stalledProcesses: 0,
       functions: undefined,
       functionsInTransition: 0,
@@ -225,7 +290,29 @@ describe("kpatch list", () => {
       { name: "kp_a", state: "enabled" },
       { name: "kp_b", state: "frozen" },
     ]);
-    assert.deepEqual(list.installed, [{ name: "kp_a", kernel: undefined }]);
+    assert.deepEqual(list.installed, [{ name: "kp_a", kernel: undefined, forRunningKernel: false }]);
+  });
+
+  it("kpatch before 0.5.0: a loaded module without [state], installed .ko files (sos#411)", () => {
+    const list = parseKpatchList(
+      "Loaded patch modules:\nkpatch_0_2_test_2013_05_30_el7\n\nInstalled patch modules:\nkpatch-0-2-test_2013_05_30-el7.ko (3.10.0-123.el7.x86_64)\n",
+    );
+    assert.deepEqual(list?.loaded, [{ name: "kpatch_0_2_test_2013_05_30_el7", state: undefined }]);
+    assert.deepEqual(list.installed, [
+      { name: "kpatch-0-2-test_2013_05_30-el7.ko", kernel: "3.10.0-123.el7.x86_64", forRunningKernel: false },
+    ]);
+  });
+
+  it("kpatch 0.1.x: system and user installed modules are the running kernel's; indented loaded lines", () => {
+    const list = parseKpatchList(
+      "Loaded patch modules:\n  kp_a [enabled]\n\nSystem installed patch modules:\nkp-a.ko\n\nUser installed patch modules:\nkp-b.ko\n",
+    );
+    assert.deepEqual(list?.loaded, [{ name: "kp_a", state: "enabled" }]);
+    assert.deepEqual(list.installed, [
+      { name: "kp-a.ko", kernel: undefined, forRunningKernel: true },
+      { name: "kp-b.ko", kernel: undefined, forRunningKernel: true },
+    ]);
+    assert.deepEqual(parseKpatchList("User installed patch modules:\n")?.installed, []);
   });
 
   it("truncated output keeps what is complete; empty or foreign output is not a list", () => {
@@ -278,6 +365,29 @@ describe("klp", () => {
     );
   });
 
+  it("kgr -v patches of SLE 12: blank lines between blocks, a replaced patch with no RPM line", () => {
+    const patches = parseKlpPatches(
+      "kgraft_patch_2_2_1\n    active: 0\n\nkgraft_patch_3_2_1\n    active: 1\n    RPM: kgraft-patch-3_12_51-60_25-default-3-2.1.x86_64\n    CVE: CVE-2016-2384 CVE-2016-0774\n",
+    );
+    assert.deepEqual(
+      patches?.map((p) => [p.name, p.active, p.rpm, p.cves.length]),
+      [
+        ["kgraft_patch_2_2_1", false, undefined, 0],
+        ["kgraft_patch_3_2_1", true, "kgraft-patch-3_12_51-60_25-default-3-2.1.x86_64", 2],
+      ],
+    );
+  });
+
+  it("blocking: none, PIDs, PID TID or PID command lines, stacks; other text is not understood", () => {
+    assert.equal(parseBlocking("no processes with kgr_in_progress set\n"), 0);
+    assert.equal(parseBlocking("no threads with klp_in_progress set\n"), 0);
+    assert.equal(parseBlocking(""), 0);
+    assert.equal(parseBlocking("1234\n5678\n"), 2);
+    assert.equal(parseBlocking("1234 1235\n1234 1236\n"), 2);
+    assert.equal(parseBlocking("812 /usr/sbin/sshd -D\n[<0>] do_wait+0x1c0/0x230\n"), 1);
+    assert.equal(parseBlocking("kgr: kGraft is not available\n"), undefined);
+  });
+
   it("empty output is no patch; foreign or orphaned lines are not klp's output", () => {
     assert.deepEqual(parseKlpPatches(""), []);
     assert.equal(parseKlpPatches("    active: 1\n"), undefined);
@@ -296,7 +406,12 @@ describe("uptrack-show", () => {
       id: "kgn8gqqi",
       description: "CVE-2018-10879: Use-after-free when setting extended attribute entry on ext4 filesystem.",
       cves: ["CVE-2018-10879"],
+      exploitDetection: false,
     });
+    assert.deepEqual(
+      installed.map((u) => u.exploitDetection),
+      [false, false, true, false],
+    );
     assert.deepEqual(
       installed.slice(0, 3).map((u) => u.cves),
       [[], [], []],
@@ -316,6 +431,36 @@ describe("uptrack-show", () => {
       ],
     );
     assert.equal(status.effectiveKernel, undefined);
+  });
+
+  it("known-exploit detection updates are marked, with the CVE they detect (Exadata transcript)", () => {
+    const installed = parseUptrackShow(UPTRACK_SHOW_EXADATA)?.sections.get("installed") ?? [];
+    assert.equal(installed.length, 198);
+    assert.deepEqual(
+      installed.filter((u) => u.exploitDetection).map((u) => [u.id, u.cves]),
+      [
+        ["bipgvpw6", []],
+        ["lylzl1sj", ["CVE-2017-7308"]],
+        ["snvyltlq", ["CVE-2018-14634"]],
+        ["1teh5owg", ["CVE-2018-18445"]],
+        ["ezqm5dui", ["CVE-2016-5195"]],
+        ["71me89jl", ["CVE-2019-9213"]],
+      ],
+    );
+    // "Improved fix for CVE-…" is a fix.
+    assert.equal(installed.find((u) => u.id === "cya3ogzy")?.exploitDetection, false);
+  });
+
+  it("ksplice all show: the user-space section is not the kernel's; --available with None", () => {
+    const status = parseUptrackShow(
+      "Ksplice user-space updates:\nhttpd (1503)\n  └─ [h73qvumn]: CVE-2014-7817: Command execution in wordexp().\n[x1] CVE-2015-1781: stray\n\nKsplice kernel updates:\nInstalled updates:\n[a] CVE-2024-1086: nf_tables.\n",
+    );
+    assert.deepEqual([...(status?.sections.keys() ?? [])], ["installed"]);
+    assert.deepEqual(
+      status?.sections.get("installed")?.map((u) => u.id),
+      ["a"],
+    );
+    assert.deepEqual(parseUptrackShow("Available updates:\nNone\n")?.sections.get("available"), []);
   });
 
   it("truncated before the effective version; only the effective version; empty and foreign output", () => {
@@ -358,6 +503,17 @@ describe("kcarectl", () => {
     );
   });
 
+  it("an unknown kernel: the support answer, anywhere in the output", () => {
+    assert.deepEqual(parseUnknownKernel("Unknown kernel (Ubuntu 5.4.0-1029-raspi), no patches available\n"), {
+      kernel: "Ubuntu 5.4.0-1029-raspi",
+    });
+    assert.deepEqual(parseUnknownKernel("warning: x\nUnknown kernel (centos 3.10.0-1), no patches available"), {
+      kernel: "centos 3.10.0-1",
+    });
+    assert.equal(parseUnknownKernel(KCARECTL_INFO), undefined);
+    assert.equal(parseUnknownKernel("kpatch-description: Unknown kernel (x), no patches available"), undefined);
+  });
+
   it("--info: empty or foreign output is not an info", () => {
     for (const text of ["", "Unknown kernel (ubuntu 6.8.0-1) no patches available\n", "kpatch-for: Linux\n"]) {
       assert.equal(parseKcarectlInfo(text), undefined, text);
@@ -372,6 +528,20 @@ describe("kcarectl", () => {
       { name: "2.6.32/symlink-protection.patch", cves: [] },
       { name: "2.6.32/CVE-2017-1000364.patch", cves: ["CVE-2017-1000364"] },
       { name: "2.6.32/CVE-2017-7895.patch", cves: ["CVE-2017-7895", "CVE-2017-1000364"] },
+    ]);
+  });
+
+  it("--patch-info: the full documented sample, blocks separated by single-space lines", () => {
+    assert.deepEqual(
+      parseKcarectlPatchInfo(KCARECTL_PATCH_INFO_DOCS)?.map((p) => p.name),
+      [
+        "2.6.32/symlink-protection.patch",
+        "2.6.32/symlink-protection.kpatch-1.patch",
+        "2.6.32/ipset-fix-list-shrinking.patch",
+      ],
+    );
+    assert.deepEqual(parseKcarectlPatchInfo("kpatch-name: a\nkpatch-cvss:N/A\nkpatch-cve:CVE-2020-0001\n")?.[0]?.cves, [
+      "CVE-2020-0001",
     ]);
   });
 

@@ -29,7 +29,9 @@ import {
   UPTRACK_SHOW,
 } from "../fixtures/client-outputs.js";
 
-const context = { runningRelease: "6.14.0-1.el10.x86_64" };
+/** The samples' coverage end (2025-03-07) is more than 14 days after this. */
+const NOW = Date.UTC(2025, 0, 1);
+const context = { runningRelease: "6.14.0-1.el10.x86_64", nowMs: NOW };
 
 function view(definition: ClientDefinition, ...outputs: string[]): ClientView {
   const result = definition.interpret(outputs, context);
@@ -59,7 +61,7 @@ describe("client views", () => {
     assert.deepEqual(v.problems, []);
   });
 
-  it("Canonical: only supported and applied vouch; bad states are problems; patches only when the state says", () => {
+  it("Canonical: only supported and applied or nothing-to-apply vouch; bad states are problems; patches only when the state says", () => {
     const cases: [Record<string, unknown>, Record<string, unknown>, boolean, [string, number][] | undefined][] = [
       [
         { Supported: "kernel-end-of-life" },
@@ -94,7 +96,7 @@ describe("client views", () => {
       [
         {},
         { State: "nothing-to-apply", Fixes: null },
-        false,
+        true, // as Ubuntu Pro's reboot_required decides
         [
           ["applied", 0],
           ["not_loaded", 0],
@@ -138,6 +140,45 @@ describe("client views", () => {
       "kernel support kernel-end-of-life",
       "the last check-in with the Livepatch server failed",
     ]);
+  });
+
+  it("Canonical nothing-to-apply vouches only with a supported kernel; applied-with-bug never", () => {
+    const vouches = (entry: Record<string, unknown>, livepatch: Record<string, unknown>): boolean =>
+      view(CLIENTS.canonical_livepatch, canonicalJson(entry, livepatch)).coveredAndPatched;
+    assert.equal(vouches({}, { State: "nothing-to-apply" }), true);
+    assert.equal(vouches({ Supported: "unsupported" }, { State: "nothing-to-apply" }), false);
+    assert.equal(vouches({ Supported: null }, { State: "nothing-to-apply" }), false);
+    assert.equal(vouches({}, { State: "applied-with-bug" }), false);
+    assert.equal(vouches({}, { State: "unapplied" }), false);
+  });
+
+  it("Canonical coverage end: passed or within 14 days is a problem, later is not", () => {
+    const problemsAt = (date: string): readonly string[] =>
+      view(CLIENTS.canonical_livepatch, canonicalJson({ UpgradeRequiredDate: date })).problems;
+    assert.deepEqual(problemsAt("2025-02-01"), []);
+    assert.deepEqual(problemsAt("2025-01-11"), [
+      "Livepatch coverage of the running kernel ends on 2025-01-11 (in 10 day(s)): install the kernel update and reboot before then",
+    ]);
+    assert.deepEqual(problemsAt("2024-06-23"), [
+      "Livepatch coverage of the running kernel ended on 2024-06-23: no new live patches for it; install the kernel update and reboot",
+    ]);
+    assert.deepEqual(problemsAt("2025-01-01"), [
+      "Livepatch coverage of the running kernel ended on 2025-01-01: no new live patches for it; install the kernel update and reboot",
+    ]);
+  });
+
+  it("Canonical refusing the kernel: a support answer with nothing patched, not a failure", () => {
+    const answer = CLIENTS.canonical_livepatch.answer?.(
+      'cannot use livepatch: your kernel "4.15.0-1010-kvm" is not eligible for livepatch updates',
+      context,
+    );
+    assert.ok(answer);
+    assert.equal(answer.supportState?.current, "unsupported");
+    assert.equal(answer.state, undefined);
+    assert.deepEqual(answer.fixes, []);
+    assert.equal(answer.coveredAndPatched, false);
+    assert.deepEqual(answer.problems, ["the running kernel 4.15.0-1010-kvm is not eligible for Livepatch updates"]);
+    assert.equal(CLIENTS.canonical_livepatch.answer?.(CANONICAL_NOT_ENABLED, context), undefined);
   });
 
   it("Canonical: the human format, and a status with no running kernel", () => {
@@ -186,6 +227,19 @@ describe("client views", () => {
     ]);
   });
 
+  it("kpatch before 0.5.0 counts its listed (enabled) modules as applied; 0.1.x installed ones are the running kernel's", () => {
+    const old = view(
+      CLIENTS.kpatch,
+      "Loaded patch modules:\nkpatch_0_2_test_2013_05_30_el7\n\nInstalled patch modules:\nkpatch-0-2-test_2013_05_30-el7.ko (6.14.0-1.el10.x86_64)\n",
+    );
+    assert.equal(old.patches?.get("applied"), 1);
+    assert.equal(old.patches.get("not_loaded"), 0);
+    assert.deepEqual(old.problems, []);
+    const first = view(CLIENTS.kpatch, "Loaded patch modules:\n\nSystem installed patch modules:\nkpatch-x.ko\n");
+    assert.equal(first.patches?.get("not_loaded"), 1);
+    assert.deepEqual(first.problems, ["installed for 6.14.0-1.el10.x86_64 but not loaded: kpatch-x.ko"]);
+  });
+
   it("klp: ready/in_progress, active and inactive patches, CVEs of each", () => {
     const sample = view(CLIENTS.klp, KLP_STATUS_READY, KLP_PATCHES);
     assert.deepEqual(entries(sample.patches), [
@@ -206,10 +260,41 @@ describe("client views", () => {
       { name: "CVE-2021-3609", patched: true },
       { name: "CVE-2020-36385", patched: false },
     ]);
-    assert.deepEqual(busy.problems, ["a live patch transition is in progress", "not active: livepatch_old"]);
+    // active: 0 is a replaced patch that can be unloaded: a detail, not a problem.
+    assert.deepEqual(busy.problems, ["a live patch transition is in progress"]);
+    assert.ok(busy.details.includes("not in use (replaced, can be unloaded): livepatch_old"));
     assert.equal(view(CLIENTS.klp, "ready", "lp_x\n").patches, undefined, "no active line: counts unknown");
     assert.equal(CLIENTS.klp.interpret(["", KLP_PATCHES], context), undefined);
     assert.equal(CLIENTS.klp.interpret([KLP_STATUS_READY, "garbage line!\n"], context), undefined);
+  });
+
+  it("kgr: klp's view, plus the processes kgr blocking lists", () => {
+    const idle = view(CLIENTS.kgr, KLP_STATUS_READY, KLP_PATCHES, "no processes with kgr_in_progress set\n");
+    assert.deepEqual(entries(idle.patches), [
+      ["applied", 1],
+      ["disabled", 0],
+    ]);
+    assert.deepEqual(idle.problems, []);
+    const stuck = view(CLIENTS.kgr, KLP_STATUS_IN_PROGRESS, KLP_PATCHES, "1234\n5678\n");
+    assert.deepEqual(stuck.problems, [
+      "a live patch transition is in progress",
+      "2 process(es) block the kGraft transition (kgr blocking)",
+    ]);
+    const odd = view(CLIENTS.kgr, KLP_STATUS_READY, KLP_PATCHES, "something else\n");
+    assert.ok(odd.details.includes("kgr blocking printed something this exporter does not know"));
+    assert.equal(CLIENTS.kgr.supersededBy, "klp");
+  });
+
+  it("Ksplice: known-exploit detection is not a fix", () => {
+    const v = view(
+      CLIENTS.ksplice,
+      "Installed updates:\n[a] Known exploit detection for CVE-2022-0847.\n[b] Known exploit detection.\n[c] CVE-2024-1086: nf_tables.\n[d] Known exploit detection for CVE-2024-1086.\n",
+    );
+    assert.deepEqual(v.fixes, [{ name: "CVE-2024-1086", patched: true }]);
+    assert.deepEqual(v.exploitDetections, ["CVE-2022-0847", "CVE-2024-1086"]);
+    assert.deepEqual(entries(v.patches), [["applied", 4]]);
+    assert.ok(v.details.includes("known-exploit detection (not a fix) for CVE-2022-0847, CVE-2024-1086"));
+    assert.equal(view(CLIENTS.canonical_livepatch, CANONICAL_JSON).exploitDetections, undefined);
   });
 
   it("Ksplice: installed updates are applied patches, CVEs fixed, effective kernel", () => {
@@ -246,6 +331,23 @@ describe("client views", () => {
     assert.deepEqual(odd.problems, ["kpatch-state not understood: something new"]);
     const unpatched = view(CLIENTS.kernelcare, "kpatch-state: kernel is unpatched\n", "");
     assert.deepEqual(entries(unpatched.patches), [["applied", 0]]);
+    assert.equal(unpatched.supportState, undefined, "no patch applied: KernelCare does not say");
+    assert.deepEqual(sample.supportState, { current: "supported", known: ["supported", "unsupported"] });
+  });
+
+  it("KernelCare: an unknown kernel is an unsupported one, with nothing patched", () => {
+    const answer = CLIENTS.kernelcare.answer?.(
+      "Unknown kernel (Ubuntu 5.4.0-1029-raspi), no patches available\n",
+      context,
+    );
+    assert.ok(answer);
+    assert.deepEqual(answer.supportState, { current: "unsupported", known: ["supported", "unsupported"] });
+    assert.deepEqual(entries(answer.patches), [["applied", 0]]);
+    assert.deepEqual(answer.fixes, []);
+    assert.deepEqual(answer.problems, [
+      "KernelCare has no patches for this kernel (Ubuntu 5.4.0-1029-raspi): it is not live-patched",
+    ]);
+    assert.equal(CLIENTS.kernelcare.answer?.(KCARECTL_INFO, context), undefined);
   });
 });
 

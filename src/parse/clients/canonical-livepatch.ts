@@ -1,7 +1,10 @@
 // `canonical-livepatch status` output: the JSON format (`--format json`, what
-// the exporter runs) and the human format (older clients, or when --format is
-// ignored). Every field is optional: formats drift between client versions.
-// Pure: text in, facts out; undefined when the text is neither format.
+// the exporter runs), the YAML format (the default of clients 7.x–8.x, and
+// `--format yaml`: what a client that ignores --format json prints) and the
+// human format (clients 9.x+ without --format). Every field is optional:
+// formats drift between client versions. Pure: text in, facts out; undefined
+// when the text is none of these formats.
+import { parse as parseYaml } from "yaml";
 import { cveIds, fixName, keyValue, lines, stateWord, stripDecoration } from "./text.js";
 
 /** Livepatch.State values documented for client 10.x. */
@@ -50,7 +53,7 @@ export interface CanonicalKernel {
 }
 
 export interface CanonicalStatus {
-  readonly format: "json" | "text";
+  readonly format: "json" | "yaml" | "text";
   readonly clientVersion: string | undefined;
   readonly tier: string | undefined;
   readonly kernels: readonly CanonicalKernel[];
@@ -61,7 +64,18 @@ export interface CanonicalStatus {
 export function parseCanonicalStatus(text: string): CanonicalStatus | undefined {
   const trimmed = text.trim();
   if (trimmed === "") return undefined;
-  return trimmed.startsWith("{") ? parseJson(trimmed) : parseText(text);
+  if (trimmed.startsWith("{")) return parseJson(trimmed);
+  return parseYamlStatus(trimmed) ?? parseText(text);
+}
+
+/**
+ * The running kernel when the client refuses it: `cannot use livepatch: your
+ * kernel "4.15.0-1010-kvm" is not eligible for livepatch updates` (clients of
+ * 2018: every command, exit status 1). A support answer, not a failure.
+ */
+export function parseNotEligible(text: string): { readonly kernel: string } | undefined {
+  const match = /cannot use livepatch: your kernel "([^"]*)" is not eligible for livepatch updates/i.exec(text);
+  return match?.[1] === undefined ? undefined : { kernel: match[1] };
 }
 
 // --- JSON ---------------------------------------------------------------
@@ -101,17 +115,56 @@ function parseJson(source: string): CanonicalStatus | undefined {
   } catch {
     return undefined;
   }
-  if (!isObject(root)) return undefined;
+  return isObject(root) ? statusOf(root, "json") : undefined;
+}
+
+/** The JSON and YAML formats carry the same tree; keys differ in case and punctuation only. */
+function statusOf(root: JsonObject, format: "json" | "yaml"): CanonicalStatus {
   const status = field(root, "Status");
   const entries = Array.isArray(status) ? status.filter(isObject) : [];
   const kernels = entries.map(jsonKernel);
   return {
-    format: "json",
+    format,
     clientVersion: text(field(root, "Client-Version")),
     tier: text(field(root, "tier")),
     kernels,
     running: runningKernel(kernels),
   };
+}
+
+// --- YAML ---------------------------------------------------------------
+
+/**
+ * The YAML format: a mapping with a `status` list (clients 7.23+), or the
+ * first clients' flat `kernel` / `fully-patched` / `version` mapping (7.x,
+ * 2017). undefined for anything else (the human format is "key: value" lines
+ * too, but has neither key).
+ */
+function parseYamlStatus(source: string): CanonicalStatus | undefined {
+  let root: unknown;
+  try {
+    // No aliases in a status: refusing them bounds the work an odd output can cause.
+    root = parseYaml(source, { maxAliasCount: 0, uniqueKeys: false, prettyErrors: false, logLevel: "error" });
+  } catch {
+    return undefined;
+  }
+  if (!isObject(root as Json)) return undefined;
+  const mapping = root as JsonObject;
+  if (Array.isArray(field(mapping, "status"))) return statusOf(mapping, "yaml");
+  const fullyPatched = flag(field(mapping, "fully-patched"));
+  if (fullyPatched === undefined || text(field(mapping, "kernel")) === undefined) return undefined;
+  const kernel: CanonicalKernel = {
+    kernel: text(field(mapping, "kernel")),
+    running: true, // the flat format describes the running kernel only
+    // Not fully patched: the client holds patches it has not applied yet.
+    state: fullyPatched ? "applied" : "unapplied",
+    checkState: undefined,
+    version: text(field(mapping, "version")),
+    fixes: undefined,
+    supported: undefined,
+    upgradeRequiredDate: undefined,
+  };
+  return { format: "yaml", clientVersion: undefined, tier: undefined, kernels: [kernel], running: kernel };
 }
 
 function jsonKernel(entry: JsonObject): CanonicalKernel {
@@ -153,24 +206,35 @@ function runningKernel(kernels: readonly CanonicalKernel[]): CanonicalKernel | u
 
 // --- human text ---------------------------------------------------------
 
-/** Known "patch state" messages (client 10.x/11.x) and the Livepatch.State each stands for. */
+/**
+ * Known "patch state" messages and the Livepatch.State each stands for, from
+ * the client's status documentation of 2021 (10.x) and 2025 (11.x); a message
+ * not listed is "unknown" ("✓ kernel upgraded after a reboot" says nothing
+ * about patches).
+ */
 const PATCH_STATE_TEXTS: readonly [RegExp, string][] = [
-  [/all applicable livepatch modules inserted/i, "applied"],
-  [/installed, but the module is not yet applied/i, "unapplied"],
+  [/all applicable livepatch (kernel )?modules (inserted|applied)/i, "applied"],
+  [/installed, but the module is not yet applied|downloaded, but the kernel module is not yet inserted/i, "unapplied"],
   [/patching the kernel/i, "unapplied"],
-  [/no livepatches needed/i, "nothing-to-apply"],
+  [/no livepatches (needed|available)/i, "nothing-to-apply"],
   [/kernel bug detected/i, "applied-with-bug"],
-  [/caused a crash/i, "apply-failed"],
-  [/no longer available/i, "kernel-upgrade-required"],
+  [/\bcrash/i, "apply-failed"],
+  [/failed to (verify|extract|load|confirm)/i, "apply-failed"],
+  [/no longer available|cannot be livepatched/i, "kernel-upgrade-required"],
+  [/unknown error/i, "unknown"],
 ];
 
-/** Known "kernel state" messages and the Supported value each stands for; order matters. */
+/**
+ * Known "kernel state" messages and the Supported value each stands for; order
+ * matters ("no longer covered" before "not covered"). Clients up to 10.x said
+ * "supported by Canonical", later ones "covered by Livepatch".
+ */
 const KERNEL_STATE_TEXTS: readonly [RegExp, string][] = [
-  [/coverage has ended/i, "kernel-upgrade-required"],
-  [/no longer covered/i, "kernel-end-of-life"],
-  [/not covered/i, "unsupported"],
+  [/coverage (has )?ended|support ended/i, "kernel-upgrade-required"],
+  [/no longer (covered|supported)/i, "kernel-end-of-life"],
+  [/not (covered|supported)/i, "unsupported"],
   [/unable to determine/i, "unknown"],
-  [/is covered/i, "supported"],
+  [/is (covered|supported)/i, "supported"],
 ];
 
 const TEXT_KEYS = new Set(["kernel", "server check-in", "kernel state", "patch state", "patch version", "last check"]);
@@ -207,8 +271,9 @@ function parseText(source: string): CanonicalStatus | undefined {
     version: values.get("patch version"),
     fixes: fixes.length > 0 ? fixes : undefined,
     supported: kernelState === undefined ? undefined : (lookup(KERNEL_STATE_TEXTS, kernelState) ?? "unknown"),
+    // "covered … until 2025-03-07", "supported by Canonical until …", "coverage ended 2024-06-23".
     upgradeRequiredDate:
-      kernelState === undefined ? undefined : /\buntil\s+(\d{4}-\d{2}-\d{2})/i.exec(kernelState)?.[1],
+      kernelState === undefined ? undefined : /\b(?:until|ended)\s+(\d{4}-\d{2}-\d{2})/i.exec(kernelState)?.[1],
   };
   return {
     format: "text",

@@ -1,7 +1,9 @@
 // TuxCare KernelCare `kcarectl --info` ("key: value" lines: kpatch-state,
 // kpatch-description "<level>...;<effective version>") and
 // `kcarectl --patch-info` (a header block, then one blank-line separated
-// block per patch with kpatch-name and kpatch-cve). Pure.
+// block per patch with kpatch-name and kpatch-cve). An unsupported kernel is
+// one line instead: "Unknown kernel (<distribution> <release>), no patches
+// available". Pure.
 import { cveIds, keyValue, lines, stripDecoration } from "./text.js";
 
 /** The states the exporter names; kpatch-state text it does not know is "unknown". */
@@ -86,4 +88,13 @@ export function parseKcarectlPatchInfo(text: string): KernelcarePatch[] | undefi
   flush();
   if (!sawPair && text.trim() !== "") return undefined;
   return patches;
+}
+
+/**
+ * kcarectl's answer for a kernel it has no patches for (exit status 0 or 1):
+ * "Unknown kernel (Ubuntu 5.4.0-1029-raspi), no patches available".
+ */
+export function parseUnknownKernel(text: string): { readonly kernel: string } | undefined {
+  const match = /^\s*Unknown kernel \(([^)]*)\),? no patches available/im.exec(text);
+  return match?.[1] === undefined ? undefined : { kernel: match[1].trim() };
 }

@@ -1,6 +1,9 @@
 // SUSE kernel-livepatch-tools: `klp status` (ready | in_progress) and
 // `klp -v patches` (one block per patch: name, then indented "key: value"
-// lines). Pure; undefined when the text is not what klp prints.
+// lines). SLE 12's kGraft tool `kgr` prints the same (`kgr status`, `kgr -v
+// patches`, with kgraft_patch_* names; its first versions print no "active"
+// line), and `kgr blocking` lists the processes a transition waits for. Pure;
+// undefined when the text is not what klp or kgr prints.
 import { cveIds, keyValue, lines } from "./text.js";
 
 export const KLP_STATES = ["ready", "in_progress"] as const;
@@ -50,4 +53,22 @@ export function parseKlpPatches(text: string): KlpPatch[] | undefined {
     patches.push({ name: line, active: undefined, rpm: undefined, cves: [] });
   }
   return patches;
+}
+
+/**
+ * `kgr blocking` / `klp blocking`: one PID (or "PID TID", or "PID command
+ * line" with -v) per blocking process or thread, or "no processes with
+ * kgr_in_progress set" / "no threads with klp_in_progress set". The number
+ * listed; undefined for other text.
+ */
+export function parseBlocking(text: string): number | undefined {
+  let count = 0;
+  for (const raw of lines(text)) {
+    const line = raw.trim();
+    if (line === "" || /^\[<[0-9a-f]+>\]/i.test(line)) continue; // stack lines (-vv)
+    if (/^no (processes|threads) with \w+ set$/i.test(line)) continue;
+    if (!/^\d+(\s|$)/.test(line)) return undefined;
+    count += 1;
+  }
+  return count;
 }

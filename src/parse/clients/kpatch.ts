@@ -1,8 +1,13 @@
-// `kpatch list` (kpatch 0.9.x): loaded patch modules with their state,
-// installed patch modules with their kernel, the processes stalling a
-// transition and, on kernels with stack_order (6.14+), the patched functions.
-// No machine-readable format and no CVE data. Pure; undefined when neither
-// module section is present.
+// `kpatch list` of every kpatch era (dynup/kpatch kpatch/kpatch):
+// - 0.1.x (2014): loaded module names; "System installed" and "User installed"
+//   patch modules (.ko files of the running kernel's directories);
+// - 0.2.0 – 0.4.0: loaded module names (only enabled ones are listed);
+//   "Installed patch modules:" as "name (kernel release)";
+// - 0.5.0+ (2017): loaded modules with their state ("name [enabled]"), the
+//   processes stalling a transition;
+// - 0.9.10+ on kernels with stack_order (6.14+): the patched functions.
+// No machine-readable format and no CVE data. Pure; undefined when no module
+// section is present.
 import { lines } from "./text.js";
 
 /** States kpatch derives from sysfs enabled and transition ("enabling..." is "enabling"). */
@@ -10,14 +15,20 @@ export const KPATCH_MODULE_STATES = ["enabled", "disabled", "enabling", "disabli
 
 export interface KpatchLoadedModule {
   readonly name: string;
-  /** Lower-cased, trailing dots dropped: enabled, disabled, enabling, disabling, or what a newer kpatch prints. */
-  readonly state: string;
+  /**
+   * Lower-cased, trailing dots dropped: enabled, disabled, enabling,
+   * disabling, or what a newer kpatch prints; undefined when kpatch printed
+   * no state (before 0.5.0, which listed only enabled modules).
+   */
+  readonly state: string | undefined;
 }
 
 export interface KpatchInstalledModule {
   readonly name: string;
   /** The kernel release it was built for, when printed. */
   readonly kernel: string | undefined;
+  /** Listed from the running kernel's own directories (kpatch 0.1.x "System/User installed"). */
+  readonly forRunningKernel: boolean;
 }
 
 export interface KpatchList {
@@ -31,11 +42,12 @@ export interface KpatchList {
   readonly functionsInTransition: number;
 }
 
-type Section = "loaded" | "installed" | "stalled" | "functions" | "other";
+type Section = "loaded" | "installed" | "installed_running" | "stalled" | "functions" | "other";
 
 const HEADERS: readonly [RegExp, Section][] = [
   [/^loaded patch modules:$/i, "loaded"],
   [/^installed patch modules:$/i, "installed"],
+  [/^(system|user) installed patch modules:$/i, "installed_running"],
   [/^stalled processes:$/i, "stalled"],
   [/^currently livepatched functions:$/i, "functions"],
 ];
@@ -54,7 +66,7 @@ export function parseKpatchList(text: string): KpatchList | undefined {
     const header = HEADERS.find(([pattern]) => pattern.test(line.trim()));
     if (header !== undefined) {
       section = header[1];
-      if (section === "loaded" || section === "installed") seenModuleSection = true;
+      if (section === "loaded" || section === "installed" || section === "installed_running") seenModuleSection = true;
       if (section === "functions") functions ??= 0;
       continue;
     }
@@ -65,16 +77,24 @@ export function parseKpatchList(text: string): KpatchList | undefined {
     }
     switch (section) {
       case "loaded": {
-        const match = /^(\S+)\s+\[([^\]]+)\]/.exec(line);
-        if (match?.[1] !== undefined && match[2] !== undefined) {
-          loaded.push({ name: match[1], state: match[2].replace(/\.+$/, "").trim().toLowerCase() });
+        // Indented by some wrappers; "name" alone before kpatch 0.5.0.
+        const match = /^(\S+)(?:\s+\[([^\]]+)\])?$/.exec(line.trim());
+        if (match?.[1] !== undefined) {
+          loaded.push({ name: match[1], state: match[2]?.replace(/\.+$/, "").trim().toLowerCase() });
         }
         break;
       }
-      case "installed": {
-        const match = /^(\S+)(?:\s+\(([^)]*)\))?$/.exec(line);
-        if (match?.[1] !== undefined)
-          installed.push({ name: match[1], kernel: match[2]?.trim() === "" ? undefined : match[2]?.trim() });
+      case "installed":
+      case "installed_running": {
+        const match = /^(\S+)(?:\s+\(([^)]*)\))?$/.exec(line.trim());
+        if (match?.[1] !== undefined) {
+          const kernel = match[2]?.trim();
+          installed.push({
+            name: match[1],
+            kernel: kernel === "" ? undefined : kernel,
+            forRunningKernel: section === "installed_running",
+          });
+        }
         break;
       }
       case "stalled":

@@ -59,26 +59,32 @@ const METRICS = {
   livepatch_client_patches: spec(
     ["client", "state"],
     `Patches the client reports, by state: ${listed(PATCH_STATES, PATCH_STATE_NOTES)}; each client reports the states it can tell apart. ${BACKGROUND}`,
-    "canonical-livepatch status, kpatch list, klp -v patches, uptrack-show, kcarectl --patch-info",
+    "canonical-livepatch status, kpatch list, klp/kgr -v patches, uptrack-show, kcarectl --patch-info",
     "the last run failed, or the client's output does not say (Canonical needs-check, check-failed, unknown)",
   ),
   livepatch_client_fixes: spec(
     ["client"],
-    `Number of fixes (CVEs) the client reports applied to the running kernel. ${BACKGROUND}`,
-    "canonical-livepatch Fixes, klp CVE, uptrack-show, kcarectl kpatch-cve",
+    `Number of fixes (CVEs) the client reports applied to the running kernel; Ksplice known-exploit detectors are not fixes (see livepatch_client_exploit_detections). ${BACKGROUND}`,
+    "canonical-livepatch Fixes, klp/kgr CVE, uptrack-show, kcarectl kpatch-cve",
     "the last run failed, or the client has no CVE data (kpatch)",
   ),
   livepatch_client_state: spec(
     ["client", "state"],
-    `The client's own state as a state set: Canonical Livepatch.State (${listed(CANONICAL_LIVEPATCH_STATES)}), klp and kpatch ${KLP_STATES.join("/")}, KernelCare ${KERNELCARE_STATES.join("/")}. ${BACKGROUND}`,
-    "canonical-livepatch status, kpatch list, klp status, kcarectl --info",
+    `The client's own state as a state set: Canonical Livepatch.State (${listed(CANONICAL_LIVEPATCH_STATES)}), klp, kgr and kpatch ${KLP_STATES.join("/")}, KernelCare ${KERNELCARE_STATES.join("/")}. ${BACKGROUND}`,
+    "canonical-livepatch status, kpatch list, klp/kgr status, kcarectl --info",
     "the last run failed, the client has no state (Ksplice), or it did not print one",
   ),
   livepatch_client_support_state: spec(
     ["client", "state"],
-    `Whether the vendor covers the running kernel, as a state set of Canonical's Supported: ${listed(CANONICAL_SUPPORT_STATES)}. ${BACKGROUND}`,
-    "canonical-livepatch status (Supported)",
-    "the last run failed, or the client has no such notion (all but Canonical)",
+    `Whether the vendor covers the running kernel, as a state set: Canonical's Supported (${listed(CANONICAL_SUPPORT_STATES)}; unsupported also when the client answers that the kernel is not eligible), KernelCare supported (a patch built for the kernel is applied) or unsupported ("Unknown kernel, no patches available"). The client is up in every case: an unsupported kernel is a state, not a failure. ${BACKGROUND}`,
+    "canonical-livepatch status (Supported), kcarectl --info",
+    "the last run failed, the client has no such notion (kpatch, klp, kgr, Ksplice), or it did not say (KernelCare without an applied patch)",
+  ),
+  livepatch_client_exploit_detections: spec(
+    ["client"],
+    `Number of CVEs for which the client installed a known-exploit detector (Ksplice "Known exploit detection for CVE-…"): it reports exploitation attempts but does not fix the CVE, so these are not in livepatch_client_fixes. ${BACKGROUND}`,
+    "uptrack-show",
+    "the last run failed, or the client has no such updates (all but Ksplice)",
   ),
   livepatch_client_effective_kernel_info: spec(
     ["client", "release"],
@@ -95,12 +101,12 @@ const METRICS = {
   livepatch_client_fix_info: spec(
     ["client", "fix", "patched"],
     `A metric with a constant '1' value for each fix (CVE) the client lists, patched true or false (opt-in: --collector.clients.fix-info; at most --collector.clients.fix-info-limit per client, by name). ${BACKGROUND}`,
-    "canonical-livepatch Fixes, klp CVE, uptrack-show, kcarectl kpatch-cve",
+    "canonical-livepatch Fixes, klp/kgr CVE, uptrack-show, kcarectl kpatch-cve",
     "the flag is off, the last run failed, or the client has no CVE data",
   ),
   livepatch_reboot_can_wait: spec(
     ["client"],
-    `With a reboot required (livepatch_reboot_required): 1 when the reboot is only for the kernel (newer kernel, removed modules, or /run/reboot-required.pkgs listing only linux-image*/linux-base*) and this client says the running kernel is covered and its patches are applied (Canonical: Supported supported, State applied, coverage not ended), so the reboot can wait; 0 otherwise (other clients make no coverage statement). ${BACKGROUND}`,
+    `With a reboot required (livepatch_reboot_required): 1 when the reboot is only for the kernel (newer kernel, removed modules, or /run/reboot-required.pkgs listing only linux-image*/linux-base*) and this client says the running kernel is covered and every patch available for it is applied (Canonical, as Ubuntu Pro decides: Supported supported, State applied or nothing-to-apply, coverage not ended), so the reboot can wait; 0 otherwise (other clients make no coverage statement). ${BACKGROUND}`,
     "reboot facts and the client's last run",
     "no reboot is required, or the client's last run failed or has not finished",
   ),
@@ -125,6 +131,9 @@ export const clientView = defineView(METRICS, (sink, facts: ClientFacts, derived
   }
   if (view.fixes !== undefined) {
     sink.emit("livepatch_client_fixes", { client }, view.fixes.filter((f) => f.patched).length);
+  }
+  if (view.exploitDetections !== undefined) {
+    sink.emit("livepatch_client_exploit_detections", { client }, view.exploitDetections.length);
   }
   if (view.state !== undefined) {
     const { current, known } = view.state;
