@@ -22,7 +22,8 @@ export class ConfigError extends Error {
 
 export type Invocation =
   | { readonly command: "serve"; readonly options: ExporterOptions }
-  | { readonly command: "check"; readonly options: ExporterOptions; readonly json: boolean };
+  | { readonly command: "check"; readonly options: ExporterOptions; readonly json: boolean }
+  | { readonly command: "textfile"; readonly options: ExporterOptions; readonly output: string };
 
 /** LIVEPATCH_EXPORTER_ + the flag name in upper case with every non-alphanumeric as "_". */
 export function envName(flag: string): string {
@@ -258,6 +259,19 @@ export function parseInvocation(argv: readonly string[], env: NodeJS.ProcessEnv 
     .option("--json", "print the report as JSON")
     .action((checkOptions: { json?: boolean }) => {
       invocation = { command: "check", options: resolve(program, env), json: checkOptions.json === true };
+    });
+  program
+    .command("textfile")
+    .description(
+      "collect once and write the metrics atomically for node_exporter's textfile collector " +
+        "(--collector.textfile.directory); exit 0 written, 1 not written, 2 bad --output",
+    )
+    .requiredOption(
+      "--output <path>",
+      `a directory (livepatch_exporter.prom is written in it), a file ending in .prom, or - for standard output`,
+    )
+    .action((textfileOptions: { output: string }) => {
+      invocation = { command: "textfile", options: resolve(program, env), output: textfileOptions.output };
     });
   program.parse([...argv], { from: "user" });
   if (invocation === undefined) throw new Error("no command was selected");

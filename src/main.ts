@@ -10,6 +10,7 @@ import { createExporter } from "./exporter.js";
 import { loadRuntimeInfo, type RuntimeInfo } from "./host-info.js";
 import { createLogger, silentLogger, type Logger } from "./log.js";
 import type { ExporterOptions } from "./options.js";
+import { runTextfile } from "./textfile/run.js";
 import { REVISION, VERSION } from "./version.js";
 import { reportJson, reportText } from "./views/check-text.js";
 import { MetricsRenderer } from "./views/metrics.js";
@@ -37,6 +38,10 @@ async function main(): Promise<number> {
   }
   if (invocation.command === "check") {
     return runCheck(invocation.options, invocation.json);
+  }
+  if (invocation.command === "textfile") {
+    const { options, output } = invocation;
+    return runTextfile(options, output, createLogger(options.logLevel, options.logFormat));
   }
   return serve(invocation.options);
 }
