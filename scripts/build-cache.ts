@@ -67,6 +67,11 @@ export async function cached(
     return { directory, hit: true };
   }
   fs.mkdirSync(kindDir, { recursive: true });
+  // One build per entry at a time: parallel test files wait for the first instead of building too.
+  const lock = await acquireLock(path.join(kindDir, `.${key}.lock`), () =>
+    fs.existsSync(path.join(directory, ".complete")),
+  );
+  if (lock === undefined) return { directory, hit: true };
   const temp = fs.mkdtempSync(path.join(kindDir, `.building-${key}-`));
   try {
     await build(temp);
@@ -81,9 +86,49 @@ export async function cached(
   } catch (error) {
     fs.rmSync(temp, { recursive: true, force: true });
     throw error;
+  } finally {
+    fs.rmSync(lock, { force: true });
   }
   prune(kindDir);
   return { directory, hit: false };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Takes the lock file (O_EXCL, holding our pid), or waits while a live process holds it; returns
+ * undefined when that process finished the entry meanwhile. A lock whose process is gone is taken over.
+ */
+async function acquireLock(lock: string, done: () => boolean): Promise<string | undefined> {
+  for (;;) {
+    try {
+      fs.writeFileSync(lock, `${process.pid}\n`, { flag: "wx" });
+      if (!done()) return lock;
+      fs.rmSync(lock, { force: true });
+      return undefined;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    if (done()) return undefined;
+    let holder = 0;
+    try {
+      holder = Number(fs.readFileSync(lock, "utf8").trim());
+    } catch {
+      continue; // released meanwhile
+    }
+    if (Number.isInteger(holder) && holder > 0 && !alive(holder)) {
+      fs.rmSync(lock, { force: true });
+      continue;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
 }
 
 /** Keeps the newest entries of a kind; unfinished builds older than a day are removed too. */
