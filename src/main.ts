@@ -11,6 +11,7 @@ import { parseInvocation } from "./cli.js";
 import { createExporter } from "./exporter.js";
 import { createLogger, type Logger } from "./log.js";
 import type { ExporterOptions } from "./options.js";
+import { runTextfile } from "./textfile/run.js";
 import { WebConfigError } from "./web/config.js";
 import { createFront } from "./web/front.js";
 
@@ -30,6 +31,10 @@ async function main(): Promise<number | "serving"> {
     const result = await runCheck(invocation.options, invocation.json);
     process.stdout.write(result.output);
     return result.exitCode;
+  }
+  if (invocation.command === "textfile") {
+    const { options, output } = invocation;
+    return runTextfile(options, output, createLogger(options.logLevel, options.logFormat));
   }
   return serve(invocation.options);
 }
