@@ -25,21 +25,47 @@ function run(args: readonly string[], env: NodeJS.ProcessEnv = BARE_ENV): SpawnS
   return spawnSync(binary, args, { cwd: dir, env, encoding: "utf8", timeout: 60_000 });
 }
 
+/**
+ * An empty directory with no node_modules in any ancestor. A shared machine may have a stray
+ * /tmp/node_modules (a developer's symlink), which is not the binary's fault: look further afield
+ * rather than depend on the state of /tmp.
+ */
+function isolatedDir(): string {
+  const candidates = [scratchDir(), "/var/tmp", "/dev/shm", "/run"];
+  for (const base of candidates) {
+    if (!fs.existsSync(base) || hasNodeModulesAbove(base)) continue;
+    try {
+      return fs.mkdtempSync(path.join(base, "livepatch-binary-"));
+    } catch {
+      continue; // read-only or full: try the next one
+    }
+  }
+  throw new Error(`every candidate has a node_modules above it: ${candidates.join(", ")}`);
+}
+
+function hasNodeModulesAbove(start: string): boolean {
+  for (let up = start; ; up = path.dirname(up)) {
+    if (fs.existsSync(path.join(up, "node_modules"))) return true;
+    if (up === path.dirname(up)) return false;
+  }
+}
+
 before(async () => {
   built = await ensureBinary();
-  dir = path.join(scratchDir(), "empty");
-  fs.mkdirSync(dir);
+  dir = isolatedDir();
   binary = path.join(dir, "livepatch_exporter");
   fs.copyFileSync(built.binary, binary);
   fs.chmodSync(binary, 0o755);
 });
 
+after(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
 describe("the single binary, alone in an empty directory", () => {
   it("has nothing beside it and no node_modules above it (the setting is real)", () => {
     assert.deepEqual(fs.readdirSync(dir), ["livepatch_exporter"]);
-    for (let up = dir; up !== path.dirname(up); up = path.dirname(up)) {
-      assert.ok(!fs.existsSync(path.join(up, "node_modules")), `${up}/node_modules`);
-    }
+    assert.ok(!hasNodeModulesAbove(dir), `a node_modules above ${dir}`);
     assert.equal(spawnSync("node", ["--version"], { env: BARE_ENV }).error?.message, "spawnSync node ENOENT");
   });
 
