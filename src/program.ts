@@ -1,14 +1,16 @@
-#!/usr/bin/env node
-// The process: parse flags, run `check` or serve, signals, exit codes.
+// The program: parse flags, run `check` or serve, signals, exit codes.
+// src/main.ts loads it once the open file limit allows.
 //
 // Exit codes: 0 stopped after SIGTERM/SIGINT (or `check`: healthy); 1 cannot
-// listen, crashed (an uncaught exception is logged, then the process exits:
-// its state is no longer known), or `check` found problems; 2 invalid flags,
-// environment or --web.config.file (or `check`: the host could not be read).
+// listen, the open file limit is too low for the configuration, crashed (an
+// uncaught exception is logged, then the process exits: its state is no
+// longer known), or `check` found problems; 2 invalid flags, environment or
+// --web.config.file (or `check`: the host could not be read).
 import { CommanderError } from "commander";
 import { runCheck } from "./check.js";
 import { parseInvocation } from "./cli.js";
 import { createExporter } from "./exporter.js";
+import { filesNeeded, openFileLimit, RAISE_HINT } from "./file-limit.js";
 import { createLogger, type Logger } from "./log.js";
 import type { ExporterOptions } from "./options.js";
 import { WebConfigError } from "./web/config.js";
@@ -41,6 +43,15 @@ async function serve(options: ExporterOptions): Promise<number | "serving"> {
     log.warn({}, "running as root: the exporter needs only read access; see the README for least privilege");
   }
   const exporter = createExporter(options, log);
+  const limit = openFileLimit();
+  const needs = filesNeeded({ maxRequests: options.web.maxRequests, clients: exporter.clients.names.length });
+  if (limit !== undefined && limit < needs.total) {
+    log.error(
+      { limit, needed: needs.total, parts: needs.parts, hint: `${RAISE_HINT}, or lower --web.max-requests` },
+      "the open file limit is too low for this configuration",
+    );
+    return 1;
+  }
   let front;
   try {
     front = createFront(options, exporter, log);

@@ -1,0 +1,14 @@
+#!/usr/bin/env node
+// The entry point. Before the program is loaded it checks the one thing that
+// must hold for loading to succeed at all, the open file limit (the module
+// loader opens dozens of files at once); below it, one clear line and exit
+// code 1 instead of an EMFILE stack trace. The program itself, and what the
+// configuration needs of the limit, are src/program.ts.
+import { openFileLimit, RUNTIME_FILES, startupLimitMessage } from "./file-limit.js";
+
+const limit = openFileLimit();
+if (limit !== undefined && limit < RUNTIME_FILES) {
+  process.stderr.write(`livepatch_exporter: ${startupLimitMessage(limit)}\n`);
+  process.exit(1);
+}
+await import("./program.js");
