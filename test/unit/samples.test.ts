@@ -36,4 +36,19 @@ describe("samples", () => {
       }
     }
   });
+
+  it("control characters from the host never reach a label value raw: escaped as \\xHH", async () => {
+    const snapshot = await snapshotOf(handmadeTree("hostile-names"), { transition: { blockingThreads: true } });
+    const samples = snapshotSamples(snapshot, { version: "0", revision: "0" });
+    for (const sample of samples) {
+      for (const value of Object.values(sample.labels)) {
+        // eslint-disable-next-line no-control-regex
+        assert.doesNotMatch(value, /[\u0000-\u001f\u007f-\u009f]/, `${sample.name} ${JSON.stringify(sample.labels)}`);
+      }
+    }
+    const patches = samples.filter((s) => s.name === "livepatch_patch_enabled").map((s) => s.labels["patch"]);
+    assert.deepEqual(patches.sort(), ["lp_\\x1b[31mred", "lp_busy"]);
+    const thread = samples.find((s) => s.name === "livepatch_transition_blocking_thread_info");
+    assert.equal(thread?.labels["comm"], "\\x1b[2Jevil\\x07");
+  });
 });
