@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
-import { FINDING_IDS, FINDINGS, SECTIONS } from "../../src/views/report/finding.js";
+import { FINDING_IDS, FINDINGS, SECTIONS, type FindingKind } from "../../src/views/report/finding.js";
 import { RUNBOOKS_URL, runbookUrl } from "../../src/views/report/runbooks.js";
 
 const ROOT = new URL("../../", import.meta.url);
@@ -27,7 +27,7 @@ describe("check report contract", () => {
     const runbooks = read("docs/runbooks.md");
     const anchors = new Set([...runbooks.matchAll(/^## (\S+)$/gm)].map((m) => m[1]?.toLowerCase()));
     for (const id of FINDING_IDS) {
-      const kind: { runbook?: Parameters<typeof runbookUrl>[0] } = FINDINGS[id];
+      const kind: FindingKind = FINDINGS[id];
       if (kind.runbook === undefined) continue;
       assert.ok(anchors.has(kind.runbook.toLowerCase()), `${id}: docs/runbooks.md has no section ${kind.runbook}`);
     }

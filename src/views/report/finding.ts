@@ -32,7 +32,7 @@ export const SECTIONS = {
 } as const;
 export type SectionId = keyof typeof SECTIONS;
 
-interface FindingKind {
+export interface FindingKind {
   readonly section: SectionId;
   /** The runbook section a problem of this kind links to. */
   readonly runbook?: RunbookAnchor;
