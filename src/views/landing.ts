@@ -90,10 +90,7 @@ ${report.problems.map(problemCard).join("\n")}
 }
 
 function problemCard(f: Finding): string {
-  const details =
-    f.details.length === 0
-      ? ""
-      : `\n<ul class="details">${f.details.map((d) => `<li>${escapeHtml(d)}</li>`).join("")}</ul>`;
+  const details = detailsList(f);
   const runbook =
     f.runbook === undefined
       ? ""
@@ -141,11 +138,12 @@ ${section.findings.map(findingItem).join("\n")}
 }
 
 function findingItem(f: Finding): string {
-  const details =
-    f.details.length === 0
-      ? ""
-      : `<ul class="details">${f.details.map((d) => `<li>${escapeHtml(d)}</li>`).join("")}</ul>`;
-  return `<li>${pill(f.level)} <span>${escapeHtml(f.text)}</span>${details}</li>`;
+  return `<li>${pill(f.level)} <span>${escapeHtml(f.text)}</span>${detailsList(f)}</li>`;
+}
+
+function detailsList(f: Finding): string {
+  if (f.details.length === 0) return "";
+  return `<ul class="details">${f.details.map((d) => `<li>${escapeHtml(d)}</li>`).join("")}</ul>`;
 }
 
 function runtimeBlock(ctx: LandingContext): string {

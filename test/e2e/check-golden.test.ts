@@ -14,7 +14,7 @@ import { parseInvocation } from "../../src/cli.js";
 import type { ReportJson } from "../../src/views/check-json.js";
 import { HANDMADE, type HandmadeName } from "../fixtures/handmade.js";
 import { handmadeTree, pathFlags, realKernelTree } from "../helpers/fixtures.js";
-import type { RealCapture } from "../../support/trees.js";
+import { REAL_CAPTURES, type RealCapture } from "../../support/trees.js";
 
 const GOLDEN_DIR = new URL("../golden/check/", import.meta.url);
 const SCHEMA = JSON.parse(
@@ -22,15 +22,7 @@ const SCHEMA = JSON.parse(
 ) as object;
 const validate = new Ajv2020({ allErrors: true, strict: true }).compile(SCHEMA);
 
-const REAL: readonly RealCapture[] = [
-  "clean",
-  "basic-enabled",
-  "busy-stuck",
-  "stacked",
-  "disabled-during",
-  "modules-disabled",
-  "lockdown-integrity",
-];
+const REAL: readonly RealCapture[] = REAL_CAPTURES;
 
 const CASES: readonly [name: string, tree: () => string][] = [
   ...REAL.map((name): [string, () => string] => [name, () => realKernelTree(name)]),

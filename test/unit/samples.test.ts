@@ -1,21 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { snapshotSamples } from "../../src/views/samples.js";
-import type { RealCapture } from "../../support/trees.js";
+import { REAL_CAPTURES, type RealCapture } from "../../support/trees.js";
 import { HANDMADE, type HandmadeName } from "../fixtures/handmade.js";
 import { handmadeTree, realKernelTree } from "../helpers/fixtures.js";
 import { snapshotOf } from "../helpers/collect.js";
 import { syntheticTree } from "../../support/synthetic-tree.js";
 
-const REAL: RealCapture[] = [
-  "clean",
-  "basic-enabled",
-  "busy-stuck",
-  "stacked",
-  "disabled-during",
-  "modules-disabled",
-  "lockdown-integrity",
-];
+const REAL: readonly RealCapture[] = REAL_CAPTURES;
 
 const TREES: [string, () => string][] = [
   ...REAL.map((name): [string, () => string] => [name, () => realKernelTree(name)]),
