@@ -49,6 +49,7 @@ export function createApp(deps: AppDependencies): Express {
     res.send(
       landingPage({
         report: buildReport(snapshot),
+        paths: snapshot.paths,
         telemetryPath: deps.telemetryPath,
         version: deps.build.version,
         runtime: runtime.entries,

@@ -47,20 +47,31 @@ describe("HTTP endpoints", () => {
     assert.equal(await response.text(), "");
   });
 
-  it("landing page: verdict, patch state, taint names, escaped runtime facts, links", async () => {
+  it("landing page: the problem first with its runbook, then the patches, details folded; escaped runtime facts", async () => {
     const response = await fetch(`${url}/`);
     assert.equal(response.status, 200);
     assert.equal(response.headers.get("content-type"), "text/html; charset=utf-8");
     const html = await response.text();
     assert.match(html, /<a href="\/metrics">Metrics<\/a>/);
-    // The busy-stuck capture: the transition in progress blocks any new patch.
-    assert.match(html, /Live patching: not ready/);
-    assert.match(html, /a live patch transition is in progress: the kernel refuses to enable or disable another patch/);
-    assert.match(html, /lp_busy: patching/);
-    assert.match(html, /transition in progress: lp_busy patching, 1 thread\(s\) blocking/);
+    // The busy-stuck capture: the transition in progress blocks any new patch; red, as its cause.
+    assert.match(
+      html,
+      /<h1 class="headline fail">Not ready for a new live patch: a transition is in progress \(lp_busy, patching\) and 1 thread blocks it\.<\/h1>/,
+    );
+    const problems = html.indexOf("Needs attention");
+    const patches = html.indexOf('<h2 id="patches">');
+    const details = html.indexOf("<details");
+    assert.ok(problems > 0 && problems < patches && patches < details, "problems, then patches, then details");
+    assert.match(
+      html,
+      /<li class="card fail" id="no_transition_in_progress-lp_busy">.*a transition is in progress.*href="https:\/\/github\.com\/[^"]*docs\/runbooks\.md#livepatchtransitionnotcompleting"/s,
+    );
+    assert.match(html, /lp_busy: patching; 1 function\(s\) in lp_busy_target/);
     assert.match(html, /K bit 15 LIVEPATCH/);
-    assert.match(html, /6\.1\.0-56-amd64/);
-    assert.match(html, /Debian GNU\/Linux 12 \(bookworm\)/);
+    assert.match(html, /Kernel 6\.1\.0-56-amd64 \(x86_64\) &middot; Debian GNU\/Linux 12 \(bookworm\)/);
+    // Runtime facts are the exporter's machine, said so, and escaped.
+    assert.match(html, /<summary>Where the exporter runs<\/summary>/);
+    assert.match(html, /not the host above: that one is read through --path\.procfs=/);
     assert.match(html, /&#60;test &#38; host&#62;/);
     assert.doesNotMatch(html, /<test & host>/);
   });
@@ -81,6 +92,25 @@ describe("HTTP endpoints", () => {
     const post = await fetch(`${url}/metrics`, { method: "POST", body: "x" });
     assert.equal(post.status, 405);
     assert.equal(post.headers.get("allow"), "GET, HEAD");
+  });
+});
+
+describe("landing page with collectors turned off", () => {
+  it("a disabled collector is not a failure: no fail, the headline says readiness was not checked", async () => {
+    const source = snapshotSource(realKernelTree("clean"), { enabled: ["taint"] });
+    const { url, close } = await listen(() => source.snapshot());
+    try {
+      const html = await (await fetch(`${url}/`)).text();
+      assert.match(
+        html,
+        /<h1 class="headline ok">Readiness not checked \(the readiness collector is off\); nothing needs attention\.<\/h1>/,
+      );
+      assert.doesNotMatch(html, /class="pill fail"|Needs attention/);
+      assert.match(html, /not collected \(collector turned off\): livepatch, transition, kernel, reboot, readiness/);
+      assert.match(html, /not tainted \(0\)/);
+    } finally {
+      await close();
+    }
   });
 });
 
