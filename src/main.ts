@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1 --optimize-for-size --single-threaded --v8-pool-size=1
 // The process: parse flags, run `check` or serve, signals, exit codes.
 //
 // Exit codes: 0 stopped after SIGTERM/SIGINT (or `check`: healthy); 1 cannot
