@@ -87,7 +87,9 @@ export interface RendererOptions {
 export function runtimeGroupsFor(options: RendererOptions): RuntimeGroupName[] {
   if (options.runtimeGroups !== undefined) return [...options.runtimeGroups];
   if (!options.exporterMetrics) return [];
-  return RUNTIME_GROUP_NAMES.filter((name) => options.extendedExporterMetrics === true || RUNTIME_GROUPS[name].byDefault);
+  return RUNTIME_GROUP_NAMES.filter(
+    (name) => options.extendedExporterMetrics === true || RUNTIME_GROUPS[name].byDefault,
+  );
 }
 
 /** Catalog order: the order of docs/metrics.md and of /metrics. */
