@@ -170,15 +170,8 @@ export function cpuSeconds(pid: number): number {
 const CLOCK_TICKS_PER_SECOND = 100;
 
 /** Resident set of a Node.js process that loads nothing: what any Node.js exporter starts from here. */
-export async function nodeFloorRss(): Promise<number> {
-  const child = spawn(process.execPath, ["-e", "setTimeout(() => {}, 5000)"], { stdio: "ignore" });
-  try {
-    await sleep(500);
-    if (child.pid === undefined) return NaN;
-    return residentMemory(child.pid).rss;
-  } finally {
-    await stopChild(child);
-  }
+export function nodeFloorRss(): Promise<number> {
+  return idleRss(["-e", "setTimeout(() => {}, 5000)"], 500);
 }
 
 /**
@@ -186,15 +179,17 @@ export async function nodeFloorRss(): Promise<number> {
  * exporter cannot start without (Express, pino, commander, prom-client)
  * loaded: the floor under our own code and data.
  */
-export async function dependencyFloorRss(): Promise<number> {
+export function dependencyFloorRss(): Promise<number> {
   const script =
     'for (const m of ["express", "pino", "commander", "prom-client"]) await import(m); setTimeout(() => {}, 1 << 30);';
-  const child = spawn(process.execPath, [...FOOTPRINT_FLAGS, "--input-type=module", "-e", script], {
-    stdio: "ignore",
-    cwd: new URL("..", import.meta.url),
-  });
+  return idleRss([...FOOTPRINT_FLAGS, "--input-type=module", "-e", script], 3000);
+}
+
+/** RSS of `node <args>` (run from the repository, for its node_modules) after settleMs. */
+async function idleRss(args: readonly string[], settleMs: number): Promise<number> {
+  const child = spawn(process.execPath, args, { stdio: "ignore", cwd: new URL("..", import.meta.url) });
   try {
-    await sleep(3000);
+    await sleep(settleMs);
     if (child.pid === undefined) return NaN;
     return residentMemory(child.pid).rss;
   } finally {

@@ -3,7 +3,7 @@
 // registers only the groups that earn their cost: collectDefaultMetrics would
 // also start the event-loop-delay timer and the GC observer, which cost CPU
 // even when their series are not rendered. prom-client is pinned exactly
-// (package.json); test/unit/runtime-metrics.test.ts checks these modules
+// (package.json); test/unit/metrics-renderer.test.ts checks these modules
 // still register the names this exporter expects.
 declare module "prom-client/lib/metrics/*" {
   import type { Registry } from "prom-client";
