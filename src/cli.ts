@@ -106,6 +106,12 @@ function addServeOptions(command: Command): void {
     )
     .addOption(option("--web.disable-exporter-metrics", "exclude process_* and nodejs_* metrics"))
     .addOption(
+      option(
+        "--web.exporter-metrics.extended",
+        "also expose prom-client's other Node.js runtime metrics: event-loop delay (sampled every 10 ms), GC durations, heap spaces, active handles, requests and resources (~80 more series; docs/performance.md)",
+      ),
+    )
+    .addOption(
       option("--web.shutdown-delay <seconds>", "after SIGTERM, answer 503 on /-/ready for this long before closing")
         .default(1)
         .argParser(nonNegativeSeconds),
@@ -356,6 +362,7 @@ function resolve(program: Command, env: NodeJS.ProcessEnv): ExporterOptions {
     },
     telemetryPath: String(value("web.telemetryPath")),
     exporterMetrics: value("web.disableExporterMetrics") !== true,
+    extendedExporterMetrics: value("web.exporterMetrics.extended") === true,
     shutdownDelayMs: Math.round(Number(value("web.shutdownDelay")) * 1000),
     paths: {
       procfs: String(value("path.procfs")),

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1 --optimize-for-size --single-threaded --v8-pool-size=1
 // The entry point. Before the program is loaded it checks the one thing that
 // must hold for loading to succeed at all, the open file limit (the module
 // loader opens dozens of files at once); below it, one clear line and exit

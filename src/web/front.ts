@@ -43,7 +43,7 @@ export function createFront(options: ExporterOptions, exporter: Exporter, log: L
   const rejections = new Rejections();
   const app = createApp({
     snapshot: () => exporter.source.snapshot(),
-    renderer: new MetricsRenderer({ exporterMetrics: options.exporterMetrics }),
+    renderer: new MetricsRenderer(options),
     telemetryPath: options.telemetryPath,
     build: { version: VERSION, revision: REVISION },
     isReady: () => ready,

@@ -111,7 +111,8 @@ describe("container image (deploy/container/Dockerfile)", () => {
     );
     const entrypoint = words_.slice(3);
     assert.equal(entrypoint[0], "node");
-    const script = entrypoint[1] ?? "";
+    // node's own flags (support/install-ways.ts, FOOTPRINT_FLAGS), then the script.
+    const script = entrypoint.slice(1).find((word) => !word.startsWith("-")) ?? "";
     // Which COPY --from brought it, and where it was in that stage.
     const copy = all(runtime, "COPY")
       .map(copyParts)

@@ -1,6 +1,8 @@
 // The Express app built in-process over a fixture tree, on a loopback port.
 import assert from "node:assert/strict";
+import http from "node:http";
 import { after, before, describe, it } from "node:test";
+import { gunzipSync } from "node:zlib";
 import type { Snapshot } from "../../src/snapshot/snapshot.js";
 import { MetricsRenderer } from "../../src/views/metrics.js";
 import { realKernelTree } from "../helpers/fixtures.js";
@@ -39,6 +41,30 @@ describe("HTTP endpoints", () => {
     assert.match(body, /^livepatch_exporter_build_info\{version="1.2.3",revision="abcdef0",nodejs_version="v\d+/m);
     assert.match(body, /^process_resident_memory_bytes \d+/m);
     assert.match(body, /^nodejs_heap_size_used_bytes \d+/m);
+  });
+
+  it("/metrics is gzipped when Accept-Encoding allows it, as Prometheus asks, and only then", async () => {
+    const plain = await raw(`${url}/metrics`, {});
+    assert.equal(plain.headers["content-encoding"], undefined);
+    assert.equal(plain.headers.vary, "Accept-Encoding");
+    const prometheus = await raw(`${url}/metrics`, {
+      "accept-encoding": "gzip",
+      accept: "application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.4,*/*;q=0.1",
+    });
+    assert.equal(prometheus.headers["content-encoding"], "gzip");
+    assert.equal(prometheus.headers.vary, "Accept-Encoding");
+    assert.equal(prometheus.headers["content-type"], "text/plain; version=0.0.4; charset=utf-8");
+    assert.equal(Number(prometheus.headers["content-length"]), prometheus.body.length);
+    const text = gunzipSync(prometheus.body).toString("utf8");
+    assert.ok(prometheus.body.length < text.length / 2, "compressed");
+    // Same families as the plain answer (durations and process values differ between scrapes).
+    const families = (body: string): string[] => body.split("\n").filter((line) => line.startsWith("# TYPE"));
+    assert.deepEqual(families(text), families(plain.body.toString("utf8")));
+    for (const refused of ["gzip;q=0", "identity", "br"]) {
+      const response = await raw(`${url}/metrics`, { "accept-encoding": refused });
+      assert.equal(response.headers["content-encoding"], undefined, refused);
+      assert.match(response.body.toString("utf8"), /^# HELP livepatch_exporter_build_info/m, refused);
+    }
   });
 
   it("HEAD /metrics answers without a body", async () => {
@@ -148,3 +174,20 @@ describe("a collector that throws", () => {
     }
   });
 });
+
+/** A GET that keeps the body as sent (fetch would decompress it). */
+function raw(
+  url: string,
+  headers: Readonly<Record<string, string>>,
+): Promise<{ headers: http.IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("end", () => resolve({ headers: response.headers, body: Buffer.concat(chunks) }));
+        response.on("error", reject);
+      })
+      .on("error", reject);
+  });
+}
