@@ -40,6 +40,7 @@ export interface SimulationResult {
   readonly historyHours: number;
   readonly denseMinutes: number;
   readonly sparseStep: number;
+  readonly unreadStep: number;
   readonly scrapeSeconds: number;
   readonly history: HistoryResult;
   readonly liveSeconds: number;
@@ -231,7 +232,8 @@ export function report(result: SimulationResult, budgets: Budgets, budgetReport:
   out.push(
     `${int(result.hosts)} simulated hosts (seed ${result.seed}) in Prometheus ${result.prometheusVersion}: ` +
       `${result.historyHours} h of history backfilled (${int(result.history.samples / 1e6)} M samples; the last ` +
-      `${result.denseMinutes} min at the ${result.scrapeSeconds} s scrape interval, one scrape in ${result.sparseStep} s before), ` +
+      `${result.denseMinutes} min at the ${result.scrapeSeconds} s scrape interval, one scrape in ${result.sparseStep} s before; ` +
+      `families no rule or dashboard reads, one in ${result.unreadStep} s), ` +
       `the recording rules backfilled too, then ${int(result.liveSeconds)} s of live scrapes ` +
       `(${int(result.scrapes)} scrapes) with the rules evaluating. Machine: ${machine.cpu}, ${machine.cores} cores (shared), ` +
       `${machine.memory}, load average ${machine.loadAverage} at the end.`,
