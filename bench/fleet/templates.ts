@@ -256,7 +256,7 @@ export function withCanonical(m: HostMetrics, t: Templates, coverageEnd: number)
       return s;
     }),
   }));
-  const durations = m.samplesOf("livepatch_scrape_collector_duration_seconds");
+  const took = t.captured.durations.samples.find((s) => s.labels["collector"] === "canonical_livepatch")?.value;
   return m
     .with(...families)
     .add("livepatch_scrape_collector_success", [
@@ -266,7 +266,7 @@ export function withCanonical(m: HostMetrics, t: Templates, coverageEnd: number)
       {
         name: "livepatch_scrape_collector_duration_seconds",
         labels: { collector: "canonical_livepatch" },
-        value: durations[0]?.value ?? 0.0002,
+        value: took ?? 0.0002,
         motion: { kind: "jitter", spread: 0.5 },
       },
     ]);
