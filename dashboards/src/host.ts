@@ -6,8 +6,7 @@
 import { AnnotationQueryBuilder } from "@grafana/grafana-foundation-sdk/dashboard";
 import { BigValueTextMode } from "@grafana/grafana-foundation-sdk/common";
 import { DATASOURCE, FLEET_UID, HOST_UID, dashboardLink, sel, variables } from "./conventions.js";
-import type { MetricName } from "../../src/views/catalog.js";
-import { describe } from "./help.js";
+import { describe, type MetricName } from "./help.js";
 import { finish, newDashboard, withRows, type Dashboard, type Row } from "./model.js";
 import {
   badGood,
