@@ -4,13 +4,10 @@
 // exporter (dist/main.js) with a stand-in Canonical Livepatch client. So the
 // simulated hosts cost what a real one costs, and follow any change to the
 // exporter's default metrics.
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { MAIN, startExporter } from "../../support/exporter-process.js";
 import { parseExposition, type Family } from "./exposition.js";
-
-const MAIN = fileURLToPath(new URL("../../dist/main.js", import.meta.url));
 
 /** What `canonical-livepatch status --format json` prints on a covered, patched Ubuntu host. */
 const CANONICAL_STATUS = {
@@ -78,40 +75,16 @@ export async function captureExporter(workDir: string): Promise<Captured> {
 
 /** Starts the exporter on a kernel-chosen loopback port, waits for its client's first run, scrapes, stops. */
 async function scrapeOnce(flags: readonly string[]): Promise<string> {
-  const child = spawn(
-    process.execPath,
-    [MAIN, "--web.listen-address=127.0.0.1:0", "--log.format=json", "--log.level=info", ...flags],
-    { stdio: ["ignore", "ignore", "pipe"] },
-  );
+  const exporter = await startExporter(["--log.level=info", ...flags], { timeoutMs: 20_000 });
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let buffered = "";
-      const timer = setTimeout(() => reject(new Error(`the exporter did not start: ${buffered}`)), 20_000);
-      child.stderr.setEncoding("utf8");
-      child.stderr.on("data", (chunk: string) => {
-        buffered += chunk;
-        for (const line of buffered.split("\n")) {
-          try {
-            const record = JSON.parse(line) as { msg?: unknown; address?: unknown };
-            if (record.msg === "listening" && typeof record.address === "string") {
-              clearTimeout(timer);
-              resolve(`http://${record.address}/metrics`);
-            }
-          } catch {
-            // not a whole JSON line yet
-          }
-        }
-      });
-      child.once("exit", (code) => reject(new Error(`the exporter exited with ${code}: ${buffered}`)));
-    });
     const deadline = Date.now() + 20_000;
     for (;;) {
-      const body = await (await fetch(url)).text();
+      const body = await (await fetch(`${exporter.url}/metrics`)).text();
       if (body.includes("livepatch_client_up{")) return body;
       if (Date.now() > deadline) throw new Error("the stand-in client never finished a run");
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   } finally {
-    child.kill("SIGTERM");
+    await exporter.stop();
   }
 }

@@ -8,6 +8,7 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { killOnExit } from "./children.js";
 import type { SimulatedHost } from "./host.js";
 
 export interface HistoryOptions {
@@ -149,6 +150,7 @@ const iso = (t: number): string => new Date(t * 1000).toISOString().slice(11, 19
 export function run(command: string, args: readonly string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+    killOnExit(child);
     let out = "";
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));

@@ -34,6 +34,8 @@ export const HELP = `Usage: npm run fleet:sim -- [options]
   --budget-series N      most series one panel may return (default 500)
   --budget-group-share F longest allowed rule group evaluation, as a share of its interval (default 0.1)
   --budget-memory-mib M  largest allowed Prometheus resident memory (default: reported only)
+  --time-limit MIN       stop everything (Prometheus included) and exit 1 when the run takes longer than
+                         MIN minutes (default: no limit; CI gives 20)
 `;
 
 export interface SimOptions {
@@ -55,6 +57,8 @@ export interface SimOptions {
   readonly json: string | undefined;
   readonly docs: boolean;
   readonly budgets: Budgets;
+  /** Milliseconds the whole run may take, or undefined for no limit. */
+  readonly timeLimitMs: number | undefined;
 }
 
 /** The options, or undefined when --help was asked for. */
@@ -84,12 +88,14 @@ export function parseOptions(args: readonly string[]): SimOptions | undefined {
       "budget-series": { type: "string", default: "500" },
       "budget-group-share": { type: "string", default: "0.1" },
       "budget-memory-mib": { type: "string" },
+      "time-limit": { type: "string" },
       help: { type: "boolean", default: false },
     },
   });
   if (values.help) return undefined;
   const hosts = positive(values.hosts, "--hosts");
   const memory = values["budget-memory-mib"];
+  const limit = values["time-limit"];
   return {
     hosts,
     ci: values.ci,
@@ -119,6 +125,7 @@ export function parseOptions(args: readonly string[]): SimOptions | undefined {
       groupShare: positive(values["budget-group-share"], "--budget-group-share"),
       ...(memory === undefined ? {} : { memoryBytes: positive(memory, "--budget-memory-mib") * 1024 * 1024 }),
     },
+    timeLimitMs: limit === undefined ? undefined : positive(limit, "--time-limit") * 60_000,
   };
 }
 

@@ -5,12 +5,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
-
-/** Every Prometheus this process started, killed if the process exits first. */
-const alive = new Set<ChildProcess>();
-process.once("exit", () => {
-  for (const child of alive) child.kill("SIGKILL");
-});
+import { killOnExit } from "./children.js";
 
 export interface PrometheusOptions {
   readonly dataDir: string;
@@ -50,8 +45,7 @@ export class Prometheus {
       ],
       { stdio: ["ignore", "ignore", "pipe"] },
     );
-    alive.add(child);
-    child.once("exit", () => alive.delete(child));
+    killOnExit(child);
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
       logs.push(chunk);
       if (logs.length > 200) logs.shift();

@@ -34,9 +34,22 @@ async function main(): Promise<void> {
   fs.mkdirSync(parent, { recursive: true });
   const work = fs.mkdtempSync(path.join(parent, "fleet-sim-"));
   const run = newRun(options, work);
+  // A bounded run (CI): past the limit, stop Prometheus and the fleet, clean up, and fail.
+  const limitMs = options.timeLimitMs;
+  const limit =
+    limitMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          run.log(`time limit of ${limitMs / 60_000} minutes reached; stopping`);
+          void run.stopAll().finally(() => {
+            if (!options.keep) fs.rmSync(work, { recursive: true, force: true });
+            process.exit(1);
+          });
+        }, options.timeLimitMs);
   try {
     await simulate(run);
   } finally {
+    clearTimeout(limit);
     await run.stopAll();
     if (options.keep) run.log(`kept ${work}`);
     else fs.rmSync(work, { recursive: true, force: true });
