@@ -3,8 +3,8 @@
 // HTTP API with per-query statistics, watched for memory, and always stopped.
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
+import { freePort } from "../../support/free-port.js";
 import { killOnExit } from "./children.js";
 
 export interface PrometheusOptions {
@@ -170,17 +170,6 @@ class QueryError extends Error {}
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
-    });
-  });
 }
 
 /** A value of one of Prometheus' own metrics (the first sample of that name), if it has one. */

@@ -6,6 +6,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { TAINT_FLAGS } from "../../src/parse/taint.js";
+import { COLLECTORS } from "../../src/registry.js";
 import type { Captured } from "./capture.js";
 import { parseExposition } from "./exposition.js";
 import { HostMetrics, type ModelFamily, type ModelSample, type Motion } from "./metrics.js";
@@ -168,14 +169,8 @@ const PATCH_FAMILIES = [
   "livepatch_object_patched",
   "livepatch_object_functions",
 ];
-const TRANSITION_FAMILIES = [
-  "livepatch_transition_in_progress",
-  "livepatch_transition_info",
-  "livepatch_transition_threads",
-  "livepatch_transition_scan_truncated",
-  "livepatch_transition_blocking_threads",
-  "livepatch_transition_blocking_thread_info",
-];
+/** Every family of the transition collector, as its view declares them. */
+const TRANSITION_FAMILIES = Object.keys(COLLECTORS.transition.view.metrics);
 
 /** No live patch loaded since boot: no patch series, no K, O or E. */
 export function unpatched(m: HostMetrics): HostMetrics {
