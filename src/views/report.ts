@@ -15,6 +15,7 @@ import type { ReadinessCheck, ReadinessFacts } from "../derive/readiness.js";
 import type { RebootFacts, RebootReason } from "../derive/reboot.js";
 import type { CollectorName } from "../registry.js";
 import type { Snapshot } from "../snapshot/snapshot.js";
+import { kernelLogFindings, transitionAgeFindings } from "./report-kmsg.js";
 
 /** ok: as it should be; info: worth knowing; warn: a problem to look at; fail: live patching cannot work. */
 export type Level = "ok" | "info" | "warn" | "fail";
@@ -50,7 +51,15 @@ export function buildReport(snapshot: Snapshot): Report {
     kernelSection(facts.kernel),
     configSection(facts.kernel),
     readinessSection(derived.readiness, facts.livepatch, facts.modules),
-    patchesSection(facts.livepatch, facts.transition, derived.modulesWithoutPatch),
+    patchesSection(
+      facts.livepatch,
+      facts.transition,
+      derived.modulesWithoutPatch,
+      transitionAgeFindings(derived.kmsg, snapshot.takenAtMs),
+    ),
+    ...(snapshot.runs.some((run) => run.name === "kmsg" && run.enabled)
+      ? [{ title: "Kernel log", findings: kernelLogFindings(facts.kmsg, facts.kernel) }]
+      : []),
     taintSection(facts.taint),
     rebootSection(derived.reboot, clientFacts(snapshot)),
     clientsSection(clientFacts(snapshot)),
@@ -249,6 +258,7 @@ function patchesSection(
   livepatch: LivepatchFacts | undefined,
   transition: TransitionFacts | undefined,
   orphans: Fact<readonly ModuleWithoutPatch[]> | undefined,
+  transitionAge: readonly Finding[],
 ): Section {
   const findings: Finding[] = [];
   if (livepatch === undefined)
@@ -282,6 +292,7 @@ function patchesSection(
         ? `${active.blocking.value} thread(s) blocking`
         : `blocking threads ${why(active.blocking)} (${active.threads.unreadable} unreadable${active.truncated ? ", walk truncated" : ""})`;
     findings.push(finding("warn", `transition in progress: ${active.patch} ${active.direction}, ${blocking}`));
+    findings.push(...transitionAge);
     for (const t of active.blockers) findings.push(finding("info", `  blocked by pid ${t.pid} tid ${t.tid} ${t.comm}`));
   }
   if (orphans?.state === "ok") {
