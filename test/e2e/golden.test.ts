@@ -36,6 +36,7 @@ export function stable(exposition: string): string {
 const CASES: Record<string, () => string> = {
   "basic-enabled": () => realKernelTree("basic-enabled"),
   "busy-stuck": () => realKernelTree("busy-stuck"),
+  "lockdown-integrity": () => realKernelTree("lockdown-integrity"),
   "kernel-6.14": () => handmadeTree("kernel-6.14"),
   "kernel-4.15": () => handmadeTree("kernel-4.15"),
   "no-modules": () => handmadeTree("no-modules"),
