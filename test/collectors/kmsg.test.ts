@@ -5,10 +5,9 @@ import { describe, it } from "node:test";
 import type { KmsgFacts } from "../../src/collectors/kmsg.js";
 import type { Snapshot } from "../../src/snapshot/snapshot.js";
 import { snapshotSamples } from "../../src/views/samples.js";
-import { KMSG_IN_TREE } from "../../support/trees.js";
 import { factsOf, snapshotOf, snapshotSource } from "../helpers/collect.js";
 import { injectFaults } from "../helpers/fault-fs.js";
-import { handmadeTree, realKernelTree } from "../helpers/fixtures.js";
+import { handmadeTree, KMSG_IN_TREE, realKernelTree } from "../helpers/fixtures.js";
 
 /** btime of the busy-stuck capture's /proc/stat. */
 const BOOT = 1795910684;

@@ -10,7 +10,7 @@ import { KmsgHistory, MAX_NAMES } from "../../src/collectors/kmsg-history.js";
 import { KmsgLogReader } from "../../src/fs/kmsg-device.js";
 import { classifyMessage } from "../../src/parse/kmsg-messages.js";
 import { parseRecord, splitRecords, type KmsgRecord } from "../../src/parse/kmsg.js";
-import { freshDir } from "../../support/trees.js";
+import { freshDir } from "../helpers/fixtures.js";
 
 describe("/dev/kmsg records", () => {
   it("parses prio, seq, usec, flags and the message, keeping continuation lines", () => {
