@@ -17,22 +17,24 @@ interface Finding {
 export const TRANSITION_STUCK_SECONDS = 30 * 60;
 
 const REFUSAL_TEXT: Readonly<Record<RefusalReason, string>> = {
-  unsigned: "unsigned (signature enforcement)",
+  unsigned: "unsigned module, signatures enforced",
   unavailable_key: "signed with a key the kernel does not trust",
-  unsupported_crypto: "signed with unsupported crypto",
-  lockdown: "unsigned, under lockdown",
-  livepatch_unsupported: "a live patch, on a kernel without live patching",
-  patch_apply_failed: "a module a loaded live patch could not be applied to",
-  patch_enable_failed: "a live patch that failed to enable",
+  unsupported_crypto: "signed with crypto the kernel cannot check",
+  lockdown: "unsigned module under lockdown",
+  livepatch_unsupported: "a live patch on a kernel without live patching",
+  patch_apply_failed: "a loaded live patch could not be applied to the module",
+  patch_enable_failed: "a live patch failed to enable",
 };
 
 const finding = (level: Level, text: string): Finding => ({ level, text });
 
-/** "1h 5m", "3m 12s", "42s". */
+/** "2d 3h", "1h 5m", "3m 12s", "42s". */
 export function formatAge(seconds: number): string {
   const s = Math.max(0, Math.floor(seconds));
-  const h = Math.floor(s / 3600);
+  const d = Math.floor(s / 86400);
+  const h = Math.floor((s % 86400) / 3600);
   const m = Math.floor((s % 3600) / 60);
+  if (d > 0) return `${d}d ${h}h`;
   if (h > 0) return `${h}h ${m}m`;
   if (m > 0) return `${m}m ${s % 60}s`;
   return `${s}s`;
@@ -100,7 +102,7 @@ export function kernelLogFindings(kmsg: KmsgFacts | undefined, kernel: KernelFac
   const refusals = [...log.refusals].filter(([, n]) => n > 0);
   if (refusals.length > 0) {
     const total = refusals.reduce((sum, [, n]) => sum + n, 0);
-    const detail = refusals.map(([reason, n]) => `${n} ${REFUSAL_TEXT[reason]}`).join(", ");
+    const detail = refusals.map(([reason, n]) => `${reason} ${n} (${REFUSAL_TEXT[reason]})`).join(", ");
     findings.push(finding("warn", `the kernel refused ${total} module load(s) since boot: ${detail}`));
   }
   for (const e of log.events) {

@@ -336,8 +336,9 @@ describe("Kubernetes: the kernel-log component (deploy/kubernetes/components/ker
       assert.equal(env["LIVEPATCH_EXPORTER_COLLECTOR_KMSG"], "true");
       const kmsg = env["LIVEPATCH_EXPORTER_PATH_KMSG"];
       const volume = pod.volumes?.find((v) => v.hostPath?.path === "/dev/kmsg");
-      assert.deepEqual(volume?.hostPath, { path: "/dev/kmsg", type: "CharDevice" });
-      const mount = container.volumeMounts?.find((m) => m.name === volume?.name);
+      assert.ok(volume);
+      assert.deepEqual(volume.hostPath, { path: "/dev/kmsg", type: "CharDevice" });
+      const mount = container.volumeMounts?.find((m) => m.name === volume.name);
       assert.equal(mount?.mountPath, kmsg, "--path.kmsg names the device's mount");
       for (const m of container.volumeMounts ?? []) assert.equal(m.readOnly, true, m.name);
       // The device needs a privileged container, and CAP_SYSLOG (dmesg_restrict=1) root.
