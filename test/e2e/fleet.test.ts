@@ -36,6 +36,7 @@ const EXPECTED_ALERTS = [
   "firing LivepatchCollectorFailing warning @sysfs-vanishes collector=transition",
   "firing LivepatchCoverageEnding warning @livepatch-covered client=canonical_livepatch",
   "firing LivepatchExporterDown warning @dead",
+  "firing LivepatchKernelLogUnreadable warning @older-kernel",
   "firing LivepatchModuleLoadRefused warning @patched reason=unsigned",
   "firing LivepatchModuleWithoutPatch warning @orphan-module module=lp_old,state=live",
   "firing LivepatchNewKernelTaint warning @tainted bit=7,flag=D,name=DIE",

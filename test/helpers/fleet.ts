@@ -68,9 +68,13 @@ export const FLEET_HOSTS = {
 } as const;
 export type FleetHost = keyof typeof FLEET_HOSTS;
 
-/** Flags beyond the paths, per host: the stuck host names its blocking threads; two run a vendor client. */
+/**
+ * Flags beyond the paths, per host: the stuck host names its blocking threads; two run a vendor client; one
+ * cannot read its kernel log (a container without the device mapped in).
+ */
 const HOST_FLAGS: Partial<Record<FleetHost, () => string[]>> = {
   stuck: () => ["--collector.transition.blocking-threads"],
+  "older-kernel": () => ["--path.kmsg=/nonexistent/dev/kmsg"],
   "livepatch-covered": canonicalCovered,
   "client-broken": canonicalNotEnabled,
   kernelcare,
