@@ -3,12 +3,25 @@
 // behind (no patch, no taint), and the exporter says that only signed patches
 // can be loaded while the host is otherwise ready.
 import assert from "node:assert/strict";
+import type { RefusalReason } from "../../../src/parse/kmsg-messages.js";
 import { hostSeries } from "../expect/metrics.js";
 import { output, settle, tryInsmod } from "../harness/guest.js";
 import type { Scenario, State } from "../harness/scenario.js";
 import type { ExecResult } from "../harness/vm.js";
 
-function refusedState(how: { mode: string; error: RegExp; log: RegExp; sigEnforce: boolean }): State {
+/** How a boot refuses the unsigned module, and what the kernel log then says (docs/kernel-log.md). */
+interface Refusal {
+  readonly mode: string;
+  readonly error: RegExp;
+  readonly log: RegExp;
+  readonly sigEnforce: boolean;
+  /** The kernel's line as the kmsg collector counts it, and the reason it gives. */
+  readonly moduleEvent: string;
+  readonly reason: RefusalReason;
+  readonly reasonText: string;
+}
+
+function refusedState(how: Refusal): State {
   return {
     name: `an unsigned live patch is refused (${how.mode})`,
     enter: async (ctx) => {
@@ -16,35 +29,51 @@ function refusedState(how: { mode: string; error: RegExp; log: RegExp; sigEnforc
       ctx.notes.set("insmod", await tryInsmod(ctx.vm, "lp_basic"));
       ctx.notes.set("dmesg", await ctx.vm.sh("dmesg"));
     },
-    expect: (ctx) => ({
-      metrics: hostSeries({
-        patches: [],
-        modules: { e1000: "" },
-        taint: "",
-        sigEnforce: how.sigEnforce,
-        lockdown: how.sigEnforce ? "none" : "integrity",
-      }),
-      check: {
-        exitCode: 0,
-        ready: true,
-        problems: [],
-        includes: [
-          "ok: not tainted (0)",
-          how.sigEnforce
-            ? "info: sig_enforce=Y: only signed patch modules can be loaded"
-            : "info: lockdown: integrity: unsigned modules are rejected",
-        ],
-      },
-      landing: ["Live patching: ready", "no live patch is loaded"],
-      extra: {
-        "the kernel refused the module": () => {
-          const result = ctx.notes.get("insmod") as ExecResult;
-          assert.notEqual(result.rc, 0, "insmod of the unsigned lp_basic succeeded");
-          assert.match(output(result), how.error);
-          assert.match(String(ctx.notes.get("dmesg")), how.log);
+    expect: (ctx) => {
+      // busybox insmod tries finit_module, then init_module: each refusal is logged, and counted.
+      const refusals = String(ctx.notes.get("dmesg"))
+        .split("\n")
+        .filter((line) => how.log.test(line)).length;
+      return {
+        metrics: hostSeries({
+          patches: [],
+          modules: { e1000: "" },
+          taint: "",
+          sigEnforce: how.sigEnforce,
+          lockdown: how.sigEnforce ? "none" : "integrity",
+        }),
+        check: {
+          exitCode: 1,
+          ready: true,
+          problems: [
+            `warn: the kernel refused ${refusals} module load(s) since boot: ${how.reason} ${refusals} (${how.reasonText})`,
+          ],
+          includes: [
+            "ok: not tainted (0)",
+            how.sigEnforce
+              ? "info: sig_enforce=Y: only signed patch modules can be loaded"
+              : "info: lockdown: integrity: unsigned modules are rejected",
+          ],
         },
-      },
-    }),
+        landing: ["Live patching: ready", "no live patch is loaded", "the kernel refused"],
+        kmsg: {
+          events: {},
+          moduleEvents: { "": { [how.moduleEvent]: refusals } },
+          refused: { [how.reason]: refusals },
+          forced: {},
+          lastTransition: {},
+        },
+        extra: {
+          "the kernel refused the module": () => {
+            const result = ctx.notes.get("insmod") as ExecResult;
+            assert.notEqual(result.rc, 0, "insmod of the unsigned lp_basic succeeded");
+            assert.match(output(result), how.error);
+            assert.match(String(ctx.notes.get("dmesg")), how.log);
+            assert.ok(refusals >= 1);
+          },
+        },
+      };
+    },
   };
 }
 
@@ -60,6 +89,9 @@ export const LOCKDOWN: Scenario = {
       error: /Operation not permitted/,
       log: /Lockdown: insmod: unsigned module loading is restricted/,
       sigEnforce: false,
+      moduleEvent: "lockdown_rejected",
+      reason: "lockdown",
+      reasonText: "unsigned module under lockdown",
     }),
   ],
 };
@@ -76,6 +108,9 @@ export const SIG_ENFORCE: Scenario = {
       error: /Key was rejected by service/,
       log: /Loading of unsigned module is rejected/,
       sigEnforce: true,
+      moduleEvent: "signature_rejected",
+      reason: "unsigned",
+      reasonText: "unsigned module, signatures enforced",
     }),
   ],
 };

@@ -6,9 +6,11 @@ import assert from "node:assert/strict";
 import { waitFor } from "../../helpers/wait.js";
 import { alertmanagerAlerts } from "../../helpers/alertmanager.js";
 import { newTaintAlerts } from "../expect/alerts.js";
+import { LOG_TIMES, logTime, reportTime, type KmsgModel } from "../expect/kmsg.js";
 import { hostSeries, type HostModel, type PatchModel } from "../expect/metrics.js";
 import { insmod, kpid, output, settle, tryInsmod, waitKernelLog } from "../harness/guest.js";
 import { waitForNotification } from "../harness/alerting.js";
+import { findings, parseReport } from "../expect/check.js";
 import type { Scenario, ScenarioContext, State } from "../harness/scenario.js";
 import type { ExecResult } from "../harness/vm.js";
 
@@ -53,6 +55,54 @@ const TRANSITION_FAILS =
   "fail: a live patch transition is in progress: the kernel refuses to enable or disable another patch until it completes";
 
 const STUCK_ALERT = "LivepatchTransitionNotCompleting";
+const FORCED_ALERT = "LivepatchTransitionForced{patch=lp_busy,severity=warning}";
+
+// The kernel log, state by state (the kmsg collector). lp_basic, the first out-of-tree, unsigned
+// live patch module, makes the kernel print its taint lines (out-of-tree, TAINT_LIVEPATCH) and the
+// once-per-boot "module verification failed"; the later modules add none.
+const APPLIED = { enabling: 1, patching_started: 1, patching_complete: 1 };
+const FIRST_MODULE = { lp_basic: { taint: 2, verification_failed: 1 } };
+const LOG_BASIC: KmsgModel = {
+  events: { lp_basic: APPLIED },
+  moduleEvents: FIRST_MODULE,
+  forced: { lp_basic: false },
+  lastTransition: { lp_basic: "patching" },
+};
+const LOG_SECOND: KmsgModel = {
+  ...LOG_BASIC,
+  events: { ...LOG_BASIC.events, lp_second: APPLIED },
+  forced: { ...LOG_BASIC.forced, lp_second: false },
+  lastTransition: { ...LOG_BASIC.lastTransition, lp_second: "patching" },
+};
+/** Forced: "forcing remaining tasks" names no patch; it is the open transition's, lp_busy's. */
+const LOG_FORCED: KmsgModel = {
+  ...LOG_SECOND,
+  events: {
+    ...LOG_SECOND.events,
+    lp_busy: { enabling: 1, patching_started: 1, signaling: 1, forcing: 1, patching_complete: 1 },
+  },
+  forced: { ...LOG_SECOND.forced, lp_busy: true },
+  lastTransition: { ...LOG_SECOND.lastTransition, lp_busy: "patching" },
+};
+/** The cumulative patch replaces the others without a line for them; then it is disabled. */
+const LOG_CUMULATIVE: KmsgModel = {
+  ...LOG_FORCED,
+  events: { ...LOG_FORCED.events, lp_cumulative: APPLIED },
+  forced: { ...LOG_FORCED.forced, lp_cumulative: false },
+  lastTransition: { ...LOG_FORCED.lastTransition, lp_cumulative: "patching" },
+};
+const LOG_DISABLED: KmsgModel = {
+  ...LOG_CUMULATIVE,
+  events: {
+    ...LOG_CUMULATIVE.events,
+    lp_cumulative: { ...APPLIED, unpatching_started: 1, unpatching_complete: 1 },
+  },
+  lastTransition: { ...LOG_CUMULATIVE.lastTransition, lp_cumulative: "unpatching" },
+};
+
+/** The `check` problem a forced transition is from then on, with when the kernel logged it. */
+const forcedProblem = (ctx: ScenarioContext): string =>
+  `warn: lp_busy: a transition was forced at ${reportTime(note(ctx, "forced at") as number)}: tasks were switched without the consistency model's checks; reboot when you can`;
 
 const states: State[] = [
   {
@@ -71,6 +121,7 @@ const states: State[] = [
         "no live patch is loaded",
       ],
       alerts: [],
+      kmsg: { events: {}, moduleEvents: {}, forced: {}, lastTransition: {} },
     }),
   },
   {
@@ -89,6 +140,7 @@ const states: State[] = [
       },
       landing: [READY, "lp_basic: applied; 1 function(s) in vmlinux", "K bit 15 LIVEPATCH"],
       alerts: TAINT_ALERTS,
+      kmsg: LOG_BASIC,
       extra: {
         "the kernel runs the new code (/proc/cmdline shows the marker)": async ({ vm }) => {
           assert.equal((await vm.sh("cat /proc/cmdline")).trim(), "LIVEPATCH-TEST lp_basic");
@@ -115,6 +167,7 @@ const states: State[] = [
       },
       landing: [READY, "lp_basic: applied", "lp_second: applied"],
       alerts: TAINT_ALERTS,
+      kmsg: LOG_SECOND,
       extra: {
         "both patches run (/proc/cmdline and /proc/execdomains)": async ({ vm }) => {
           assert.equal((await vm.sh("cat /proc/cmdline")).trim(), "LIVEPATCH-TEST lp_basic");
@@ -144,6 +197,11 @@ const states: State[] = [
       await waitKernelLog(vm, "livepatch: signaling remaining tasks", 90_000);
       assert.equal((await vm.sh(`cat ${LP}/lp_busy/transition`)).trim(), "1", "lp_busy's transition ended by itself");
       ctx.notes.set("kthread", pid);
+      // When the kernel logged the start: btime + the record's microseconds since boot.
+      ctx.notes.set(
+        "transition start",
+        logTime(await vm.sh(LOG_TIMES), "'lp_busy': starting patching transition").seconds,
+      );
       // What readiness must predict: no other patch can be enabled, or disabled, now.
       ctx.notes.set("insmod during transition", await tryInsmod(vm, "lp_cumulative"));
       ctx.notes.set("disable during transition", await vm.exec(`echo 0 > ${LP}/lp_second/enabled`));
@@ -151,6 +209,7 @@ const states: State[] = [
     expect: (ctx) => {
       const pid = note(ctx, "kthread") as number;
       const blockedBy = `blocked by pid ${pid} tid ${pid} lp_busy_kthread`;
+      const start = note(ctx, "transition start") as number;
       return {
         metrics: host({
           patches: [BASIC, SECOND, { ...BUSY, state: "patching" }],
@@ -175,9 +234,25 @@ const states: State[] = [
           `${NOT_READY} \u2014 A live patch cannot be loaded on this host. Problems found.`,
           "transition in progress: lp_busy patching, 1 thread(s) blocking",
           blockedBy,
+          `since ${reportTime(start)} (kernel log)`,
         ],
         alerts: [...TAINT_ALERTS, `${STUCK_ALERT}{direction=patching,patch=lp_busy,severity=warning}`],
+        kmsg: {
+          ...LOG_SECOND,
+          events: { ...LOG_SECOND.events, lp_busy: { enabling: 1, patching_started: 1, signaling: 1 } },
+          forced: { ...LOG_SECOND.forced, lp_busy: false },
+          start: { patch: "lp_busy", direction: "patching", seconds: start },
+        },
         extra: {
+          "check says since when the transition runs, from the kernel log, and for how long": (_c, observed) => {
+            const running = findings(parseReport(observed.check)).find((f) => f.includes("running for"));
+            assert.match(
+              running ?? "",
+              new RegExp(
+                `^info: {3}running for (\\d+m )?\\d+s, since ${reportTime(start).replace(/\./g, "\\.")} \\(kernel log\\)$`,
+              ),
+            );
+          },
           "the kernel refuses to enable or disable another patch meanwhile (EBUSY), as readiness says": (c) => {
             const enable = note(c, "insmod during transition") as ExecResult;
             assert.notEqual(enable.rc, 0, "insmod lp_cumulative succeeded during the transition");
@@ -216,9 +291,10 @@ const states: State[] = [
   },
   {
     name: "transition forced: echo 1 > force",
-    enter: async ({ vm }) => {
-      await vm.sh(`echo 1 > ${LP}/lp_busy/force`);
-      await settle(vm, ["lp_basic", "lp_second", "lp_busy"]);
+    enter: async (ctx) => {
+      await ctx.vm.sh(`echo 1 > ${LP}/lp_busy/force`);
+      await settle(ctx.vm, ["lp_basic", "lp_second", "lp_busy"]);
+      ctx.notes.set("forced at", logTime(await ctx.vm.sh(LOG_TIMES), "forcing remaining tasks").seconds);
     },
     expect: (ctx) => ({
       metrics: host({
@@ -226,13 +302,14 @@ const states: State[] = [
         modules: modules("lp_basic", "lp_second", "lp_busy_target", "lp_busy"),
       }),
       check: {
-        exitCode: 0,
+        exitCode: 1,
         ready: true,
-        problems: [],
+        problems: [forcedProblem(ctx)],
         includes: ["ok: lp_busy: applied; 1 function(s) in lp_busy_target"],
       },
-      landing: [READY, "lp_busy: applied"],
-      alerts: TAINT_ALERTS,
+      landing: [READY, "lp_busy: applied", "lp_busy: a transition was forced at"],
+      alerts: [...TAINT_ALERTS, FORCED_ALERT],
+      kmsg: LOG_FORCED,
       extra: {
         "the kthread counts as switched (patch_state -1)": async ({ vm }) => {
           const pid = note(ctx, "kthread") as number;
@@ -263,7 +340,7 @@ const states: State[] = [
       // Replaced patches leave /sys/kernel/livepatch asynchronously (a workqueue frees them).
       await settle(vm, ["lp_cumulative"]);
     },
-    expect: () => ({
+    expect: (ctx) => ({
       metrics: host({
         patches: [CUMULATIVE],
         modules: modules("lp_basic", "lp_second", "lp_busy_target", "lp_busy", "lp_cumulative"),
@@ -272,11 +349,12 @@ const states: State[] = [
       check: {
         exitCode: 1,
         ready: true,
-        problems: withoutPatch("lp_basic", "lp_second", "lp_busy"),
+        problems: [...withoutPatch("lp_basic", "lp_second", "lp_busy"), forcedProblem(ctx)],
         includes: ["ok: lp_cumulative: applied; 1 function(s) in vmlinux"],
       },
       landing: [READY, "lp_cumulative: applied", "module lp_busy (live) is a live patch module with no active patch"],
-      alerts: [...TAINT_ALERTS, ...moduleAlerts("lp_basic", "lp_second", "lp_busy")],
+      alerts: [...TAINT_ALERTS, ...moduleAlerts("lp_basic", "lp_second", "lp_busy"), FORCED_ALERT],
+      kmsg: LOG_CUMULATIVE,
       extra: {
         "the cumulative patch runs, the replaced lp_second no longer does": async ({ vm }) => {
           assert.equal((await vm.sh("cat /proc/cmdline")).trim(), "LIVEPATCH-TEST lp_cumulative");
@@ -292,7 +370,7 @@ const states: State[] = [
       // On 5.1+ a disabled patch leaves sysfs once its unpatching transition completes.
       await settle(vm, []);
     },
-    expect: () => ({
+    expect: (ctx) => ({
       metrics: host({
         patches: [],
         modules: modules("lp_basic", "lp_second", "lp_busy_target", "lp_busy", "lp_cumulative"),
@@ -301,11 +379,12 @@ const states: State[] = [
       check: {
         exitCode: 1,
         ready: true,
-        problems: withoutPatch("lp_basic", "lp_second", "lp_busy", "lp_cumulative"),
+        problems: [...withoutPatch("lp_basic", "lp_second", "lp_busy", "lp_cumulative"), forcedProblem(ctx)],
         includes: ["info: no live patch is loaded"],
       },
       landing: [READY, "module lp_cumulative (live) is a live patch module with no active patch"],
-      alerts: [...TAINT_ALERTS, ...moduleAlerts("lp_basic", "lp_second", "lp_busy", "lp_cumulative")],
+      alerts: [...TAINT_ALERTS, ...moduleAlerts("lp_basic", "lp_second", "lp_busy", "lp_cumulative"), FORCED_ALERT],
+      kmsg: LOG_DISABLED,
       extra: {
         "the original code runs again (/proc/cmdline)": async ({ vm }) => {
           assert.match(await vm.sh("cat /proc/cmdline"), /no_timer_check/);
@@ -328,9 +407,10 @@ const states: State[] = [
         modules: modules("lp_basic", "lp_second", "lp_busy_target"),
         withoutPatch: ["lp_basic", "lp_second"],
       }),
-      check: { exitCode: 1, ready: true, problems: withoutPatch("lp_basic", "lp_second") },
+      check: { exitCode: 1, ready: true, problems: [...withoutPatch("lp_basic", "lp_second"), forcedProblem(ctx)] },
       landing: [READY, "module lp_basic (live) is a live patch module with no active patch"],
-      alerts: [...TAINT_ALERTS, ...moduleAlerts("lp_basic", "lp_second")],
+      alerts: [...TAINT_ALERTS, ...moduleAlerts("lp_basic", "lp_second"), FORCED_ALERT],
+      kmsg: LOG_DISABLED,
       extra: {
         "the forced patch's module could be removed": () => {
           const result = note(ctx, "rmmod lp_busy") as ExecResult;
@@ -358,6 +438,7 @@ const states: State[] = [
         problems: [
           ...withoutPatch("lp_basic", "lp_second"),
           "fail: module loading is switched off until reboot (modules_disabled=1)",
+          forcedProblem(ctx),
         ],
       },
       landing: [
@@ -368,7 +449,10 @@ const states: State[] = [
         ...TAINT_ALERTS,
         ...moduleAlerts("lp_basic", "lp_second"),
         "LivepatchNotReady{check=modules_not_disabled,severity=warning}",
+        FORCED_ALERT,
       ],
+      // modules_disabled=1 refuses without a line in the log: nothing is counted as refused.
+      kmsg: LOG_DISABLED,
       extra: {
         "the kernel refuses the insmod (EPERM)": () => {
           const result = note(ctx, "insmod with modules disabled") as ExecResult;
