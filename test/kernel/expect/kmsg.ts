@@ -9,8 +9,8 @@ import { REFUSAL_REASONS, type RefusalReason } from "../../../src/parse/kmsg-mes
 import { key, type Expected, type Series } from "./metrics.js";
 
 export interface KmsgModel {
-  /** Patch -> event -> count (livepatch_kmsg_events_total). */
-  readonly events: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /** Patch -> event -> count (livepatch_kmsg_events_total); a test where the count grows with time. */
+  readonly events: Readonly<Record<string, Readonly<Record<string, Expected>>>>;
   /** Module ("" when the line names none) -> event -> count. */
   readonly moduleEvents: Readonly<Record<string, Readonly<Record<string, number>>>>;
   readonly refused?: Readonly<Partial<Record<RefusalReason, number>>>;
@@ -86,5 +86,5 @@ export function logTime(bootAndRecords: string, text: string): { btime: number; 
 /** The shell command whose output logTime reads: /proc/stat's btime, then the log's records. */
 export const LOG_TIMES = "grep '^btime ' /proc/stat; timeout 1 cat /dev/kmsg || true";
 
-/** The time the report prints for a moment of the log (src/views/report-kmsg.ts). */
+/** The time the report prints for a moment of the log (src/views/report/transition-start.ts, isoTime). */
 export const reportTime = (seconds: number): string => new Date(Math.round(seconds * 1000)).toISOString();
