@@ -157,8 +157,14 @@ describe("the container image, built and run with podman as the DaemonSet runs i
     // mapped at /host/dev/kmsg), here the capture's saved log under the mounted root, so that
     // /metrics is the capture's whole golden file.
     const environment = new Map((container.env ?? []).map((e) => [e.name, e.value]));
-    assert.equal(environment.get("LIVEPATCH_EXPORTER_COLLECTOR_KMSG"), "false", "the base DaemonSet reads no kernel log");
-    const rootMount = container.volumeMounts.find((m) => pod.volumes.find((v) => v.name === m.name)?.hostPath.path === "/");
+    assert.equal(
+      environment.get("LIVEPATCH_EXPORTER_COLLECTOR_KMSG"),
+      "false",
+      "the base DaemonSet reads no kernel log",
+    );
+    const rootMount = container.volumeMounts.find(
+      (m) => pod.volumes.find((v) => v.name === m.name)?.hostPath.path === "/",
+    );
     environment.set("LIVEPATCH_EXPORTER_COLLECTOR_KMSG", "true");
     environment.set("LIVEPATCH_EXPORTER_PATH_KMSG", path.posix.join(rootMount?.mountPath ?? "/", KMSG_IN_TREE));
     const security = container.securityContext;

@@ -47,6 +47,8 @@ export function withoutFamilies(exposition: string, families: readonly RegExp[])
     })
     .join("\n")
     .replace(/\n{3,}/g, "\n\n")
+    // A family dropped from the top leaves its blank line behind: the text starts as prom-client's does.
+    .replace(/^\n{2,}/, "\n")
     .trimEnd()
     .concat("\n");
 }

@@ -41,7 +41,9 @@ describe("report: the kernel log", () => {
     assert.deepEqual(lines(section(snapshot, "kernel_log")), [
       `ok kmsg_read: read 379 record(s) of this boot from ${path.join(snapshot.facts.kmsg?.path ?? "")} (a saved copy)`,
     ]);
-    assert.ok(buildReport(snapshot).fine.includes("the kernel log shows no forced transition and no refused module load"));
+    assert.ok(
+      buildReport(snapshot).fine.includes("the kernel log shows no forced transition and no refused module load"),
+    );
   });
 
   it("a forced patch, a refused module, a patch that failed to apply, a wrapped log", async () => {
@@ -57,7 +59,9 @@ describe("report: the kernel log", () => {
     ]);
     const refused = findings.find((f) => f.id === "module_load_refused");
     assert.equal(refused?.subject, "patch_apply_failed");
-    assert.deepEqual(refused.details, ["lkp_Ubuntu_6_14_0_15_generic_2 failed to apply to a module loading after it (1x)"]);
+    assert.deepEqual(refused.details, [
+      "lkp_Ubuntu_6_14_0_15_generic_2 failed to apply to a module loading after it (1x)",
+    ]);
     assert.deepEqual(refused.facts, {
       reason: "patch_apply_failed",
       count: 1,

@@ -89,7 +89,8 @@ function forcedFindings(log: KmsgLog, kernel: KernelFacts | undefined): Finding[
   return log.patches
     .filter((patch) => patch.name !== "" && patch.forced.state === "ok" && patch.forced.value)
     .map((patch) => {
-      const at = boot !== undefined && patch.forcedAtUsec !== undefined ? isoTime(boot + patch.forcedAtUsec / 1e6) : null;
+      const at =
+        boot !== undefined && patch.forcedAtUsec !== undefined ? isoTime(boot + patch.forcedAtUsec / 1e6) : null;
       return finding(
         "transition_forced",
         "warn",

@@ -243,7 +243,7 @@ const states: State[] = [
             const running = parseReport(observed.check).findings.find((f) => f.id === "no_transition_in_progress");
             assert.equal(running?.facts["started_at"], reportTime(start));
             const seconds = running.facts["running_seconds"];
-            assert.ok(typeof seconds === "number" && seconds >= 15, `running_seconds ${String(seconds)}`);
+            assert.ok(typeof seconds === "number" && seconds >= 15, `running_seconds ${JSON.stringify(seconds)}`);
             assert.equal(running.details[0], `running for ${formatAge(seconds)}, ${since}`);
           },
           "the kernel refuses to enable or disable another patch meanwhile (EBUSY), as readiness says": (c) => {
