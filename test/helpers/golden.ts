@@ -39,16 +39,18 @@ export function stable(exposition: string): string {
 
 /** Drops the families whose names match (HELP, TYPE and samples). */
 export function withoutFamilies(exposition: string, families: readonly RegExp[]): string {
-  return exposition
-    .split("\n")
-    .filter((line) => {
-      const name = /^(?:# (?:HELP|TYPE) )?([a-zA-Z_:][a-zA-Z0-9_:]*)/.exec(line)?.[1];
-      return name === undefined || !families.some((re) => re.test(name));
-    })
-    .join("\n")
-    .replace(/\n{3,}/g, "\n\n")
-    // A family dropped from the top leaves its blank line behind: the text starts as prom-client's does.
-    .replace(/^\n{2,}/, "\n")
-    .trimEnd()
-    .concat("\n");
+  return (
+    exposition
+      .split("\n")
+      .filter((line) => {
+        const name = /^(?:# (?:HELP|TYPE) )?([a-zA-Z_:][a-zA-Z0-9_:]*)/.exec(line)?.[1];
+        return name === undefined || !families.some((re) => re.test(name));
+      })
+      .join("\n")
+      .replace(/\n{3,}/g, "\n\n")
+      // A family dropped from the top leaves its blank line behind: the text starts as prom-client's does.
+      .replace(/^\n{2,}/, "\n")
+      .trimEnd()
+      .concat("\n")
+  );
 }
