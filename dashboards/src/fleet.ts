@@ -8,6 +8,7 @@
 import { AnnotationQueryBuilder } from "@grafana/grafana-foundation-sdk/dashboard";
 import { DATASOURCE, FLEET_UID, HOST_LINK_URL, HOST_UID, byJob, dashboardLink, sel, variables } from "./conventions.js";
 import { describe } from "./help.js";
+import { fleetKernelLogRow } from "./kernel-log.js";
 import { finish, newDashboard, withRows, type Dashboard, type Row } from "./model.js";
 import {
   barsPanel,
@@ -78,7 +79,7 @@ export function fleetDashboard(): Dashboard {
         .titleFormat("{{alertname}}")
         .textFormat("{{instance}}"),
     );
-  return finish(withRows(builder, [now(), problems(), overTime(), kernels(), hosts()]).build());
+  return finish(withRows(builder, [now(), problems(), overTime(), kernels(), kernelLog(), hosts()]).build());
 }
 
 function now(): Row {
@@ -387,6 +388,11 @@ function kernels(): Row {
       }),
     ],
   };
+}
+
+/** Kernel log: forced transitions, unreadable logs, refused loads (dashboards/src/kernel-log.ts). */
+function kernelLog(): Row {
+  return fleetKernelLogRow((title, description, expr) => countStat(title, description, expr, ZERO_GOOD), HOSTS);
 }
 
 function hosts(): Row {

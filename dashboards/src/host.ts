@@ -7,6 +7,7 @@ import { AnnotationQueryBuilder } from "@grafana/grafana-foundation-sdk/dashboar
 import { BigValueTextMode } from "@grafana/grafana-foundation-sdk/common";
 import { DATASOURCE, FLEET_UID, HOST_UID, dashboardLink, sel, variables } from "./conventions.js";
 import { describe, type MetricName } from "./help.js";
+import { hostKernelLogRow } from "./kernel-log.js";
 import { finish, newDashboard, withRows, type Dashboard, type Row } from "./model.js";
 import {
   badGood,
@@ -52,6 +53,7 @@ export function hostDashboard(): Dashboard {
       verdict(),
       livePatches(),
       transition(),
+      hostKernelLogRow(),
       taint(),
       moduleLoading(),
       kernelAndOs(),
