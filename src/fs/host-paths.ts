@@ -31,6 +31,13 @@ const MAX_SYMLINK_HOPS = 40;
 
 export type RootResolution = { readonly ok: true; readonly path: string } | Failed;
 
+/** What a path is: the target when it is a symlink, undefined otherwise. Rejects as lstat(2) does. */
+export type Lookup = (candidate: string) => Promise<string | undefined>;
+
+/** lstat(2), and readlink(2) for a link, through the thread pool. */
+export const lookup: Lookup = async (candidate) =>
+  (await pool.lstat(candidate)).isSymbolicLink() ? pool.readlink(candidate) : undefined;
+
 /**
  * Resolves an absolute host path (e.g. "/var/run/reboot-required") to a path on
  * this machine under `root` (a real path: no symlink in it), following symlinks
@@ -39,7 +46,7 @@ export type RootResolution = { readonly ok: true; readonly path: string } | Fail
  * resolved too. A missing component yields { failure: "absent" }. Each step is
  * a call in the thread pool (pool.ts): the host's root may be a network mount.
  */
-export async function resolveUnderRoot(root: string, hostPath: string): Promise<RootResolution> {
+export async function resolveUnderRoot(root: string, hostPath: string, look = lookup): Promise<RootResolution> {
   let pending = splitComponents(hostPath);
   const resolved: string[] = [];
   let hops = 0;
@@ -54,7 +61,7 @@ export async function resolveUnderRoot(root: string, hostPath: string): Promise<
     const candidate = path.join(root, ...resolved, component);
     let target: string | undefined;
     try {
-      if ((await pool.lstat(candidate)).isSymbolicLink()) target = await pool.readlink(candidate);
+      target = await look(candidate);
     } catch (error) {
       return failed(error);
     }

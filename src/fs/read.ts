@@ -44,8 +44,11 @@ export const DEFAULT_READ_CAP_BYTES = 64 * 1024;
 
 const scratch = Buffer.allocUnsafe(DEFAULT_READ_CAP_BYTES + 1);
 
-/** Flags of every open of a file to read: never blocks on a FIFO or a device that honours O_NONBLOCK. */
-export const READ_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK;
+/**
+ * Flags of every open of a file to read: never blocks on a FIFO or a device that honours O_NONBLOCK, and a
+ * terminal put in place of a file never becomes the process's controlling terminal (O_NOCTTY).
+ */
+export const READ_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY;
 
 export const NOT_REGULAR: Failed = { ok: false, failure: "not_regular", code: "ENOTREG" };
 const TOO_LARGE: Failed = { ok: false, failure: "too_large", code: "EFBIG" };
@@ -73,7 +76,7 @@ export function classifyError(error: unknown): { failure: ReadFailure; code: str
   }
 }
 
-function errorCode(error: unknown): string {
+export function errorCode(error: unknown): string {
   if (typeof error === "object" && error !== null && "code" in error && typeof error.code === "string") {
     return error.code;
   }
@@ -103,6 +106,7 @@ export class CappedBuffer {
     public buffer: Buffer,
     private readonly capBytes: number,
     private readonly singleRead: boolean,
+    private readonly firstReadBytes = FIRST_READ_BYTES,
   ) {}
 
   /** Bytes the next read asks for at buffer[total]; grows the buffer when it is full. */
@@ -117,7 +121,7 @@ export class CappedBuffer {
     }
     const limit = Math.min(this.buffer.length, this.capBytes + 1);
     // A file that filled the first page is a large one: read the rest in large chunks.
-    return this.total < FIRST_READ_BYTES ? Math.min(FIRST_READ_BYTES, limit - this.total) : limit - this.total;
+    return this.total < this.firstReadBytes ? Math.min(this.firstReadBytes, limit - this.total) : limit - this.total;
   }
 
   /** Records a read of `n` bytes out of `wanted`: "more" to read on, "done" at the end. */

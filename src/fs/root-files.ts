@@ -7,20 +7,21 @@
 //   collector is not started again while its call is still pending.
 // - Containment is checked on what was opened, not on the path before opening
 //   it: the path is resolved as the host would (host-paths.ts), then opened
-//   with O_PATH|O_NOFOLLOW (no side effect, no read permission needed, never
-//   blocks), and /proc/self/fd/N must name that same path, else nothing is
-//   read. A link swapped in between the resolution and the open is caught, in
-//   a directory component as well as in the last one. Reads, stats and
-//   listings then go through /proc/self/fd/N, the very file checked.
+//   with O_NOFOLLOW (and O_NONBLOCK to read it; O_PATH to stat or list it: no
+//   side effect, no read permission needed), and /proc/self/fd/N must name
+//   that same path, else nothing is read. A link swapped in between the
+//   resolution and the open is caught, in a directory component as well as in
+//   the last one. Stats and listings go through that very descriptor.
 // - Only regular files are read (O_NONBLOCK, then fstat): a FIFO, socket or
 //   device is refused as not_regular.
 // - With --path.rootfs=/ nothing can be outside it: plain calls, no check.
 import fs from "node:fs";
 import path from "node:path";
-import { resolveUnderRoot } from "./host-paths.js";
+import { lookup, resolveUnderRoot } from "./host-paths.js";
 import { pool } from "./pool.js";
 import {
   CappedBuffer,
+  errorCode,
   failed,
   NOT_REGULAR,
   READ_FLAGS,
@@ -31,11 +32,10 @@ import {
 
 /** open(2)'s O_PATH (Linux, every architecture Node.js runs on); Node.js does not export it. */
 const O_PATH = 0o10000000;
+/** For a stat or a listing: no side effect, no read permission needed, never blocks. */
 const CHECKED_OPEN = O_PATH | fs.constants.O_NOFOLLOW;
 /** The file changed while it was being opened (a rename inside the root): a race, like a file that vanished. */
 const CHANGED: Failed = { ok: false, failure: "vanished", code: "ECHANGED" };
-/** The first buffer of a read; it doubles up to the cap for larger files. */
-const FIRST_BUFFER_BYTES = 16 * 1024;
 
 type Opened = { readonly ok: true; readonly fd: number } | Failed;
 
@@ -46,8 +46,18 @@ type OpenedFile = { readonly ok: true; readonly fd: number; readonly stats: fs.S
 
 export class RootFiles {
   private real: Promise<string> | undefined;
+  /** What each path component was in this scrape: /run or /lib/modules is looked up once, not once per file. */
+  private lookups = new Map<string, Promise<string | undefined>>();
 
   constructor(private readonly rootfs: string) {}
+
+  /**
+   * A new scrape: components are looked up afresh. (A component that changes
+   * during a scrape cannot mislead: what was opened is checked anyway.)
+   */
+  newScrape(): void {
+    this.lookups = new Map();
+  }
 
   /** A host path as this machine names it, for logs: /etc/os-release under /host is /host/etc/os-release. */
   local(hostPath: string): string {
@@ -59,20 +69,19 @@ export class RootFiles {
     const root = await this.root();
     if (typeof root !== "string") return root;
     let fd: number | undefined;
-    let checked: number | undefined;
     try {
       if (root === "/") {
         fd = await pool.open(path.resolve("/", hostPath), READ_FLAGS);
-        if (!(await pool.fstat(fd)).isFile()) return NOT_REGULAR;
       } else {
-        const opened = await this.openCheckedFile(root, hostPath);
+        const opened = await this.openChecked(root, hostPath, READ_FLAGS | fs.constants.O_NOFOLLOW);
         if (!opened.ok) return opened;
-        checked = opened.fd;
-        if (!opened.stats.isFile()) return NOT_REGULAR;
-        // The same file, now open for reading: /proc/self/fd/N cannot be swapped.
-        fd = await pool.open(fdPath(checked), READ_FLAGS);
+        fd = opened.fd;
       }
-      const capped = new CappedBuffer(Buffer.allocUnsafe(Math.min(FIRST_BUFFER_BYTES, capBytes + 1)), capBytes, false);
+      const stats = await pool.fstat(fd);
+      if (!stats.isFile()) return NOT_REGULAR;
+      // A regular file: one read of its size (and a byte more, to see it did not grow past the cap) is the whole.
+      const size = Math.min(stats.size, capBytes) + 1;
+      const capped = new CappedBuffer(Buffer.allocUnsafe(size), capBytes, true, size);
       for (;;) {
         const wanted = capped.wanted();
         const step = capped.advance(await pool.read(fd, capped.buffer, capped.total, wanted), wanted);
@@ -83,7 +92,6 @@ export class RootFiles {
       return failed(error);
     } finally {
       if (fd !== undefined) pool.close(fd);
-      if (checked !== undefined) pool.close(checked);
     }
   }
 
@@ -105,7 +113,7 @@ export class RootFiles {
     let dir = path.resolve("/", hostPath);
     let fd: number | undefined;
     if (root !== "/") {
-      const opened = await this.openChecked(root, hostPath, fs.constants.O_DIRECTORY);
+      const opened = await this.openChecked(root, hostPath, CHECKED_OPEN | fs.constants.O_DIRECTORY);
       if (!opened.ok) return opened;
       fd = opened.fd;
       dir = fdPath(fd);
@@ -121,6 +129,15 @@ export class RootFiles {
     }
   }
 
+  private lookup(candidate: string): Promise<string | undefined> {
+    let found = this.lookups.get(candidate);
+    if (found === undefined) {
+      found = lookup(candidate);
+      this.lookups.set(candidate, found);
+    }
+    return found;
+  }
+
   /** realpath(--path.rootfs), once it could be found: the prefix every opened file must have. */
   private async root(): Promise<string | Failed> {
     this.real ??= pool.realpath(this.rootfs);
@@ -133,20 +150,22 @@ export class RootFiles {
   }
 
   /**
-   * Opens the file `hostPath` names under `root` with O_PATH|O_NOFOLLOW, and
-   * keeps the descriptor only if /proc/self/fd/N names the resolved path: the
-   * file opened is the file resolved, inside the root. A symlink in its place
-   * (swapped in since the resolution) is refused by openCheckedFile, and by
-   * O_DIRECTORY (ENOTDIR) for a listing.
+   * Opens the file `hostPath` names under `root` with `flags` (which hold
+   * O_NOFOLLOW), and keeps the descriptor only if /proc/self/fd/N names the
+   * resolved path: the file opened is the file resolved, inside the root. A
+   * symlink in its place (swapped in since the resolution) is refused: by
+   * O_NOFOLLOW (ELOOP) for a read, by O_DIRECTORY (ENOTDIR) for a listing, by
+   * openCheckedFile's fstat for an O_PATH descriptor (which opens the link itself).
    */
   private async openChecked(root: string, hostPath: string, flags: number): Promise<Opened> {
-    const resolved = await resolveUnderRoot(root, hostPath);
+    const resolved = await resolveUnderRoot(root, hostPath, (candidate) => this.lookup(candidate));
     if (!resolved.ok) return resolved;
     let fd: number;
     try {
-      fd = await pool.open(resolved.path, CHECKED_OPEN | flags);
+      fd = await pool.open(resolved.path, flags);
     } catch (error) {
-      return failed(error);
+      // O_NOFOLLOW met a link where the resolution saw none: it was swapped in since. Not followed.
+      return errorCode(error) === "ELOOP" ? CHANGED : failed(error);
     }
     let opened: string;
     try {
@@ -165,7 +184,7 @@ export class RootFiles {
 
   /** openChecked, with the file's fstat; a symlink is refused (O_PATH|O_NOFOLLOW opened the link itself). */
   private async openCheckedFile(root: string, hostPath: string): Promise<OpenedFile> {
-    const opened = await this.openChecked(root, hostPath, 0);
+    const opened = await this.openChecked(root, hostPath, CHECKED_OPEN);
     if (!opened.ok) return opened;
     try {
       const stats = await pool.fstat(opened.fd);

@@ -19,6 +19,7 @@ import { derive, INPUTS } from "../derive/index.js";
 import { FailureMemory, FileAccess } from "../fs/file-access.js";
 import type { HostPaths } from "../fs/host-paths.js";
 import type { Logger } from "../log.js";
+import { poolCallsInFlight } from "../fs/pool.js";
 import { RootFiles } from "../fs/root-files.js";
 import type { CollectorContext, Pacing, Read } from "../collectors/types.js";
 import { COLLECTOR_NAMES, type CollectorName, type FactsByCollector } from "../registry.js";
@@ -38,6 +39,12 @@ export interface SnapshotSourceOptions {
 
 /** How long a walk may hold the event loop before it pauses (ctx.pacing). */
 const SLICE_MS = 4;
+/**
+ * The same while reads of the host's root filesystem are in the thread pool:
+ * each of their steps waits for the event loop's next turn, so a walk taking
+ * 4 ms turns would make twenty steps take 80 ms, and --collector.timeout.
+ */
+const SLICE_MS_POOL_BUSY = 0.5;
 
 export class SnapshotSource {
   private inFlight: Promise<Snapshot> | undefined;
@@ -80,6 +87,7 @@ export class SnapshotSource {
   private async collect(): Promise<Snapshot> {
     const now = this.options.now ?? Date.now;
     const takenAtMs = now();
+    this.root.newScrape();
     const facts: Partial<FactsByCollector> = {};
     const shared = new SharedReadings();
     // Synchronous collectors finish inside run(), in documentation order.
@@ -181,7 +189,8 @@ class RunPacing implements Pacing {
   readonly stopped = new Promise<{ error: string }>((resolve) => (this.resolveStopped = resolve));
 
   sliceOver(): boolean {
-    return performance.now() - this.sliceStart >= SLICE_MS;
+    const spent = performance.now() - this.sliceStart;
+    return spent >= SLICE_MS || (spent >= SLICE_MS_POOL_BUSY && poolCallsInFlight() > 0);
   }
 
   async pause(): Promise<void> {

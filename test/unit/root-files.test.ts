@@ -11,8 +11,6 @@ import { after, before, describe, it, type TestContext } from "node:test";
 import { RootFiles } from "../../src/fs/root-files.js";
 import { freshDir } from "../helpers/fixtures.js";
 
-const O_PATH = 0o10000000;
-
 /** A host root with an os-release behind a relative link, /var/run -> /run, and a secret outside it. */
 function hostRoot(): { root: string; outside: string } {
   const base = freshDir("root-files");
@@ -32,12 +30,12 @@ function hostRoot(): { root: string; outside: string } {
   return { root, outside };
 }
 
-/** Runs `swap` once, just before the first O_PATH open of `target` (after its resolution). */
+/** Runs `swap` once, just before the first open of `target` (after its resolution, which only lstat()s). */
 function swapBeforeOpen(t: TestContext, target: string, swap: () => void): void {
   const original = fs.open;
   let done = false;
   t.mock.method(fs, "open", (...args: unknown[]) => {
-    if (!done && args[0] === target && typeof args[1] === "number" && (args[1] & O_PATH) !== 0) {
+    if (!done && args[0] === target) {
       done = true;
       swap();
     }
@@ -120,14 +118,28 @@ describe("RootFiles", () => {
       fs.rmSync(pkgs);
       fs.renameSync(`${pkgs}.real`, pkgs);
     });
-    const files = new RootFiles(root);
-    assert.deepEqual(await files.readText("/run/reboot-required.pkgs", 1024), {
+    assert.deepEqual(await new RootFiles(root).readText("/run/reboot-required.pkgs", 1024), {
       ok: false,
       failure: "vanished",
       code: "ECHANGED",
     });
-    const stat = await files.stat("/run/reboot-required.pkgs");
-    assert.equal(stat.ok, false, "nor stat'ed through");
+  });
+
+  it("nor is it stat'ed through", async (t) => {
+    const sentinel = path.join(root, "run/reboot-required");
+    swapBeforeOpen(t, sentinel, () => {
+      fs.renameSync(sentinel, `${sentinel}.real`);
+      fs.symlinkSync(path.join(outside, "shadow"), sentinel);
+    });
+    t.after(() => {
+      fs.rmSync(sentinel);
+      fs.renameSync(`${sentinel}.real`, sentinel);
+    });
+    assert.deepEqual(await new RootFiles(root).stat("/run/reboot-required"), {
+      ok: false,
+      failure: "vanished",
+      code: "ECHANGED",
+    });
   });
 
   it("a directory swapped for a link outside after the resolution is refused: outside_rootfs", async (t) => {
