@@ -4,6 +4,7 @@
 import { CLIENT_NAMES, type ClientName } from "./clients/names.js";
 import { clientCollector, type ClientFacts } from "./collectors/client.js";
 import { kernel } from "./collectors/kernel.js";
+import { kmsg } from "./collectors/kmsg.js";
 import { livepatch } from "./collectors/livepatch.js";
 import { modules } from "./collectors/modules.js";
 import { readiness } from "./collectors/readiness.js";
@@ -13,6 +14,7 @@ import { transition } from "./collectors/transition.js";
 import type { Collector } from "./collectors/types.js";
 import { clientView } from "./views/collectors/clients.js";
 import { kernelView } from "./views/collectors/kernel.js";
+import { kmsgView } from "./views/collectors/kmsg.js";
 import { livepatchView } from "./views/collectors/livepatch.js";
 import { modulesView } from "./views/collectors/modules.js";
 import { readinessView } from "./views/collectors/readiness.js";
@@ -38,6 +40,7 @@ const clients = Object.fromEntries(
 export const REGISTRY = {
   livepatch: entry(livepatch, livepatchView),
   transition: entry(transition, transitionView),
+  kmsg: entry(kmsg, kmsgView),
   taint: entry(taint, taintView),
   modules: entry(modules, modulesView),
   kernel: entry(kernel, kernelView),

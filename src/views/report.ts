@@ -17,6 +17,7 @@ import {
   type SectionId,
 } from "./report/finding.js";
 import { kernelSection } from "./report/kernel.js";
+import { kernelLogSection } from "./report/kernel-log.js";
 import { patchesSection } from "./report/patches.js";
 import { readinessSection } from "./report/readiness.js";
 import { rebootSection } from "./report/reboot.js";
@@ -55,6 +56,7 @@ const BUILDERS: Readonly<Record<SectionId, SectionBuilder>> = {
   kernel: kernelSection,
   readiness: readinessSection,
   patches: patchesSection,
+  kernel_log: kernelLogSection,
   taint: taintSection,
   reboot: rebootSection,
   clients: clientsSection,

@@ -174,7 +174,7 @@ export function hostSeries(model: HostModel): Series {
   const set = (name: string, labels: Record<string, string | number>, value: Expected): void => {
     series[key(name, labels)] = value;
   };
-  for (const collector of ["livepatch", "transition", "taint", "modules", "kernel", "reboot", "readiness"]) {
+  for (const collector of ["livepatch", "transition", "kmsg", "taint", "modules", "kernel", "reboot", "readiness"]) {
     set("livepatch_scrape_collector_success", { collector }, 1);
   }
 
