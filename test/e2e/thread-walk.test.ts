@@ -64,8 +64,15 @@ describe(`a transition over ${THREADS.toLocaleString("en")} threads`, () => {
     const exporter = await start(tree, "--collector.timeout=0.1");
     const series = parseExposition(await (await fetch(`${exporter.url}/metrics`)).text()).series;
     assert.equal(series.get('livepatch_scrape_collector_success{collector="transition"}'), 0);
-    for (const name of ["livepatch", "taint", "modules", "kernel", "reboot"]) {
+    // The rest is served. taint and modules read synchronously: they cannot time out. The others are bound by
+    // the same 100 ms, which a process starved of CPU on a shared machine may miss: then by their own timeout.
+    for (const name of ["taint", "modules"]) {
       assert.equal(series.get(`livepatch_scrape_collector_success{collector="${name}"}`), 1, name);
+    }
+    for (const name of ["livepatch", "kernel", "reboot"]) {
+      const success = series.get(`livepatch_scrape_collector_success{collector="${name}"}`);
+      const ownTimeout = new RegExp(`"collector":"${name}".*"err":"timed out after 100 ms"`);
+      assert.ok(success === 1 || (success === 0 && exporter.logs.some((l) => ownTimeout.test(l))), name);
     }
     const seconds = series.get('livepatch_scrape_collector_duration_seconds{collector="transition"}') ?? Infinity;
     // The walk alone takes seconds here; its collector gave up at the timeout (to the next pause and timer turn).
