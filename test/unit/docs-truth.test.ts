@@ -53,7 +53,7 @@ function slug(heading: string): string {
 function anchors(text: string): Set<string> {
   return new Set(
     prose(text)
-      .flatMap(([, line]) => /^#+ (.*)$/.exec(line)?.[1] ?? null ?? [])
+      .flatMap(([, line]) => /^#+ (.*)$/.exec(line)?.[1] ?? [])
       .map(slug),
   );
 }
