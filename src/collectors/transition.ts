@@ -8,7 +8,7 @@
 // transition is active and stops at --collector.transition.max-threads; it
 // pauses every few milliseconds (ctx.pacing), so 50,000 threads never hold the
 // event loop, and it ends at the next pause once --collector.timeout is over.
-// patch_state is mode 0400: without CAP_DAC_OVERRIDE other users' threads are
+// patch_state is mode 0400: without CAP_DAC_READ_SEARCH other users' threads are
 // unreadable, and then the number of blocking threads is unknown, not 0.
 import { known, type Fact, unknown } from "../fact.js";
 import { procPath } from "../fs/host-paths.js";
@@ -38,7 +38,9 @@ export interface ActiveTransition {
   readonly truncated: boolean;
   /** Threads on the wrong side of the target; unknown when any thread was unreadable or the walk was truncated. */
   readonly blocking: Fact<number>;
-  /** Per-thread detail, only with --collector.transition.blocking-threads, at most the configured limit. */
+  /** Whether blocking threads are named (--collector.transition.blocking-threads). */
+  readonly listed: boolean;
+  /** Per-thread detail, only when listed, at most --collector.transition.blocking-threads-limit. */
   readonly blockers: readonly BlockingThread[];
 }
 
@@ -158,7 +160,7 @@ async function walkThreads(
   if (threads.unreadable > 0) {
     ctx.log[warnings.level(`${patch}:${direction}:unreadable`)](
       { patch, unreadable: threads.unreadable, seen },
-      "cannot read patch_state of some threads (needs CAP_DAC_OVERRIDE); blocking threads are unknown",
+      "cannot read patch_state of some threads (needs CAP_DAC_READ_SEARCH); blocking threads are unknown",
     );
   }
   if (truncated) {
@@ -174,6 +176,7 @@ async function walkThreads(
     threads,
     truncated,
     blocking: complete ? known(blocking) : unknown(truncated ? "too_large" : "unreadable"),
+    listed: options.blockingThreads,
     blockers,
   };
 }
