@@ -6,7 +6,12 @@
 //   two of them need is shared through ctx.shared, once per scrape.
 // - A collector that throws or times out reports success 0; the others are
 //   still served.
-// - Concurrent callers share the collection in flight.
+// - Callers share collections, but never one that began before they asked:
+//   a caller arriving while a collection runs waits for the next one, which
+//   starts when the running one ends and serves everyone who arrived
+//   meanwhile. At most one runs and one waits, however many callers come; a
+//   caller that has just changed the host (or seen it change) is answered
+//   from reads made after its request.
 // - A collector whose previous run is still pending (timed out on a hung
 //   file) is not started again: it reports failure until that run returns,
 //   so hung reads cannot pile up.
@@ -47,7 +52,10 @@ const SLICE_MS = 4;
 const SLICE_MS_POOL_BUSY = 0.5;
 
 export class SnapshotSource {
+  /** The collection running now. */
   private inFlight: Promise<Snapshot> | undefined;
+  /** The collection that starts when the running one ends, for the callers that arrived after it began. */
+  private next: Promise<Snapshot> | undefined;
   private readonly pending = new Set<CollectorName>();
   private readonly memory = new FailureMemory();
   private readonly root: RootFiles;
@@ -76,12 +84,21 @@ export class SnapshotSource {
     for (const pacing of this.running) pacing.stop(reason);
   }
 
-  /** A fresh snapshot, or the one being collected right now. */
+  /** A snapshot whose collection began after this call. */
   snapshot(): Promise<Snapshot> {
-    this.inFlight ??= this.collect().finally(() => {
-      this.inFlight = undefined;
+    if (this.inFlight === undefined) return this.start();
+    const startNext = (): Promise<Snapshot> => this.start();
+    this.next ??= this.inFlight.then(startNext, startNext);
+    return this.next;
+  }
+
+  private start(): Promise<Snapshot> {
+    this.next = undefined;
+    const collection: Promise<Snapshot> = this.collect().finally(() => {
+      if (this.inFlight === collection) this.inFlight = undefined;
     });
-    return this.inFlight;
+    this.inFlight = collection;
+    return collection;
   }
 
   private async collect(): Promise<Snapshot> {

@@ -7,6 +7,7 @@ import { realKernelTree } from "../helpers/fixtures.js";
 import type { Read } from "../../src/collectors/types.js";
 import type { RebootReading } from "../../src/collectors/reboot.js";
 import type { TransitionFacts } from "../../src/collectors/transition.js";
+import type { Snapshot } from "../../src/snapshot/snapshot.js";
 
 /** A walk that never ends by itself: it pauses as a long walk does, and counts its slices. */
 function endlessWalk(): { read: Read<TransitionFacts>; slices: () => number; ended: () => boolean } {
@@ -69,12 +70,34 @@ describe("snapshot source", () => {
     hang.release();
   });
 
-  it("concurrent callers share the collection in flight", async () => {
-    const source = snapshotSource(realKernelTree("clean"));
-    const [a, b] = await Promise.all([source.snapshot(), source.snapshot()]);
-    assert.equal(a, b);
-    const c = await source.snapshot();
-    assert.notEqual(c, a);
+  it("a caller arriving mid-collection gets the next collection, shared by all who arrived meanwhile", async () => {
+    // The reboot collector fails with its call number, and its first call waits for a gate:
+    // the first collection is still running while three more callers ask.
+    let calls = 0;
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const read: Read<RebootReading> = async () => {
+      calls += 1;
+      const call = calls;
+      if (call === 1) await gate;
+      throw new Error(`call ${call}`);
+    };
+    const source = snapshotSource(realKernelTree("clean"), { replace: { reboot: read } });
+    const callOf = (snapshot: Snapshot): string | undefined => snapshot.runs.find((r) => r.name === "reboot")?.error;
+    const first = source.snapshot();
+    await new Promise((resolve) => setImmediate(resolve));
+    // Say the host changed after the first collection began: these callers must not be answered from it.
+    const later = [source.snapshot(), source.snapshot(), source.snapshot()] as const;
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(calls, 1, "the next collection waits for the running one: one runs at a time");
+    open();
+    const [a, b, c, d] = await Promise.all([first, ...later]);
+    assert.equal(callOf(a), "call 1");
+    assert.equal(callOf(b), "call 2");
+    assert.equal(b, c, "the callers who arrived meanwhile share one collection");
+    assert.equal(b, d);
+    assert.equal(calls, 2);
+    assert.equal(callOf(await source.snapshot()), "call 3", "an idle source starts a collection at once");
   });
 
   it("a disabled collector whose facts an enabled one's derived facts need runs, but is not marked enabled", async () => {
