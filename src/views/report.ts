@@ -15,6 +15,7 @@ import type { ReadinessCheck, ReadinessFacts } from "../derive/readiness.js";
 import type { RebootFacts, RebootReason } from "../derive/reboot.js";
 import type { CollectorName } from "../registry.js";
 import type { Snapshot } from "../snapshot/snapshot.js";
+import { functionsSection, insideText } from "./report-functions.js";
 
 /** ok: as it should be; info: worth knowing; warn: a problem to look at; fail: live patching cannot work. */
 export type Level = "ok" | "info" | "warn" | "fail";
@@ -51,6 +52,7 @@ export function buildReport(snapshot: Snapshot): Report {
     configSection(facts.kernel),
     readinessSection(derived.readiness, facts.livepatch, facts.modules),
     patchesSection(facts.livepatch, facts.transition, derived.modulesWithoutPatch),
+    functionsSection({ functions: facts.functions, redirection: facts.redirection, probes: facts.probes }),
     taintSection(facts.taint),
     rebootSection(derived.reboot, clientFacts(snapshot)),
     clientsSection(clientFacts(snapshot)),
@@ -282,7 +284,9 @@ function patchesSection(
         ? `${active.blocking.value} thread(s) blocking`
         : `blocking threads ${why(active.blocking)} (${active.threads.unreadable} unreadable${active.truncated ? ", walk truncated" : ""})`;
     findings.push(finding("warn", `transition in progress: ${active.patch} ${active.direction}, ${blocking}`));
-    for (const t of active.blockers) findings.push(finding("info", `  blocked by pid ${t.pid} tid ${t.tid} ${t.comm}`));
+    for (const t of active.blockers) {
+      findings.push(finding("info", `  blocked by pid ${t.pid} tid ${t.tid} ${t.comm}${insideText(t.inside)}`));
+    }
   }
   if (orphans?.state === "ok") {
     for (const m of orphans.value) {

@@ -33,7 +33,11 @@ export function stable(exposition: string): string {
     .concat("\n");
 }
 
-const CASES: Record<string, () => string> = {
+/** The opt-in collectors of patched functions. */
+const FUNCTIONS = ["--collector.functions", "--collector.redirection", "--collector.probes"];
+
+/** A tree, or a tree and the flags it is scraped with besides --collector.transition.blocking-threads. */
+const CASES: Record<string, (() => string) | { tree: () => string; flags: readonly string[] }> = {
   "basic-enabled": () => realKernelTree("basic-enabled"),
   "busy-stuck": () => realKernelTree("busy-stuck"),
   "kernel-6.14": () => handmadeTree("kernel-6.14"),
@@ -41,6 +45,10 @@ const CASES: Record<string, () => string> = {
   "no-modules": () => handmadeTree("no-modules"),
   "reboot-required": () => handmadeTree("reboot-required"),
   "distro-taint": () => handmadeTree("distro-taint"),
+  "busy-stuck-functions": { tree: () => handmadeTree("busy-stuck-stack"), flags: FUNCTIONS },
+  probed: { tree: () => handmadeTree("probed"), flags: FUNCTIONS },
+  "ipmodify-conflict": { tree: () => handmadeTree("ipmodify-conflict"), flags: FUNCTIONS },
+  "kernel-4.15-functions": { tree: () => handmadeTree("kernel-4.15"), flags: FUNCTIONS },
 };
 
 describe("golden /metrics", () => {
@@ -49,9 +57,10 @@ describe("golden /metrics", () => {
     await Promise.all(running.map((e) => e.stop()));
   });
 
-  for (const [name, tree] of Object.entries(CASES)) {
+  for (const [name, spec] of Object.entries(CASES)) {
     it(name, async () => {
-      const exporter = await startFront([...pathFlags(tree()), "--collector.transition.blocking-threads"]);
+      const { tree, flags } = typeof spec === "function" ? { tree: spec, flags: [] } : spec;
+      const exporter = await startFront([...pathFlags(tree()), "--collector.transition.blocking-threads", ...flags]);
       running.push(exporter);
       const response = await fetch(`${exporter.url}/metrics`);
       assert.equal(response.status, 200);

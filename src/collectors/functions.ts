@@ -1,0 +1,27 @@
+// The patched functions one by one: patch, object, function and sympos, from
+// the "<function>,<sympos>" directories of /sys/kernel/livepatch (the same
+// reading as the livepatch collector's, ctx.shared). Opt-in: one series per
+// function, and a cumulative patch can replace hundreds.
+import { readLivepatchTree } from "./livepatch.js";
+import { bounded, patchedFunctions, type PatchedFunction } from "./patched-functions.js";
+import type { Collector } from "./types.js";
+
+export interface FunctionsFacts {
+  /** Every patched function, in patch, object and function order, at most --collector.functions.limit. */
+  readonly functions: readonly PatchedFunction[];
+  /** All of them, listed or not. */
+  readonly total: number;
+  readonly truncated: boolean;
+}
+
+export const functions: Collector<FunctionsFacts> = {
+  help: "each patched function: patch, object, function, sympos (/sys/kernel/livepatch)",
+  optIn: true,
+  create:
+    ({ options }) =>
+    (ctx) => {
+      const all = patchedFunctions(ctx.shared(readLivepatchTree));
+      const listed = bounded(all, options.functions.limit);
+      return { functions: listed.items, total: all.length, truncated: listed.truncated };
+    },
+};

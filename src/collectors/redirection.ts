@@ -1,0 +1,105 @@
+// Does the kernel really run the replacement of each patched function? A live
+// patch works by ftrace: the old function's call site calls the live patch
+// handler, which sends the call to the new function. Every function of an
+// enabled patch's patched object must therefore be in ftrace's
+// enabled_functions, hooked by that handler (ftrace-hooks.ts). One that is not
+// is a patch the kernel claims and does not apply: ftrace_enabled=0 on kernels
+// before 5.5, a failed ftrace update, another IPMODIFY user.
+//
+// Checked objects: the patch is enabled and the object's "patched" attribute is
+// 1 (6.1+); before 6.1, vmlinux, or a module that is loaded. A function found
+// not redirected is confirmed by reading enabled and patched again, so a patch
+// disabled between the two readings is not reported.
+import { known, type Fact } from "../fact.js";
+import { sysPath } from "../fs/host-paths.js";
+import { parseBool01 } from "../parse/values.js";
+import { liveHook, recordsByFunction, recordsOf, type Hook } from "./ftrace-hooks.js";
+import { readEnabledFunctions } from "./ftrace-files.js";
+import { readLivepatchTree, type ObjectFacts, type PatchFacts } from "./livepatch.js";
+import type { FunctionsOptions } from "./options.js";
+import { bounded, objectFunctions, VMLINUX, type PatchedFunction } from "./patched-functions.js";
+import { readFact } from "./read-fact.js";
+import type { Collector, CollectorContext } from "./types.js";
+
+export interface FunctionRedirection extends PatchedFunction {
+  readonly hook: Hook;
+}
+
+export interface RedirectionFacts {
+  /** Where enabled_functions was read, or why it could not be. */
+  readonly source: Fact<string>;
+  /** Functions of enabled, patched objects, checked; unknown when enabled_functions was not read. */
+  readonly checked: Fact<number>;
+  /** Of those, the ones the live patch handler is not hooked on (should be 0). */
+  readonly notRedirected: Fact<number>;
+  /** Each checked function, not redirected ones first, at most --collector.functions.limit. */
+  readonly functions: readonly FunctionRedirection[];
+  readonly truncated: boolean;
+}
+
+export const redirection: Collector<RedirectionFacts> = {
+  help: "whether ftrace redirects every patched function to its replacement (tracefs enabled_functions; root)",
+  optIn: true,
+  create: ({ options }) => {
+    const warned = { functions: "" };
+    return (ctx) => collect(ctx, options.functions, warned);
+  },
+};
+
+function collect(ctx: CollectorContext, options: FunctionsOptions, warned: { functions: string }): RedirectionFacts {
+  const tree = ctx.shared(readLivepatchTree);
+  const file = ctx.shared(readEnabledFunctions);
+  if (file.state !== "ok") return { source: file, checked: file, notRedirected: file, functions: [], truncated: false };
+
+  const index = recordsByFunction(file.value.records);
+  const results: FunctionRedirection[] = [];
+  for (const patch of tree.patches) {
+    if (!(patch.enabled.state === "ok" && patch.enabled.value)) continue;
+    for (const object of patch.objects) {
+      if (!isHooked(ctx, object)) continue;
+      const hooks = objectFunctions(patch, object).map((fn) => ({ ...fn, hook: liveHook(recordsOf(index, fn)) }));
+      if (hooks.some((f) => !f.hook.redirected) && !stillPatched(ctx, patch, object)) {
+        ctx.log.debug({ patch: patch.name, object: object.name }, "patch changed while being checked; skipped");
+        continue;
+      }
+      results.push(...hooks);
+    }
+  }
+  const missing = results.filter((f) => !f.hook.redirected);
+  const names = missing.map((f) => `${f.patch}/${f.object}/${f.function}`).join(",");
+  if (missing.length > 0) {
+    // Once when the set changes, not every scrape.
+    ctx.log[names === warned.functions ? "debug" : "warn"](
+      { functions: names },
+      "patched functions not redirected by ftrace: the kernel does not run their replacement",
+    );
+  }
+  warned.functions = names;
+  const listed = bounded([...missing, ...results.filter((f) => f.hook.redirected)], options.limit);
+  return {
+    source: known(file.value.path),
+    checked: known(results.length),
+    notRedirected: known(missing.length),
+    functions: listed.items,
+    truncated: listed.truncated,
+  };
+}
+
+/** Whether the live patch's ftrace hooks should be installed for this object now. */
+function isHooked(ctx: CollectorContext, object: ObjectFacts): boolean {
+  if (object.patched.state === "ok") return object.patched.value;
+  if (object.patched.state === "unknown") return false;
+  // Before 6.1 there is no "patched": vmlinux always is, a module when it is loaded.
+  if (object.name === VMLINUX) return true;
+  return ctx.files.readText(sysPath(ctx.paths, "module", object.name, "initstate"), { singleRead: true }).ok;
+}
+
+/** Reads enabled and patched again: still enabled and patched. */
+function stillPatched(ctx: CollectorContext, patch: PatchFacts, object: ObjectFacts): boolean {
+  const dir = sysPath(ctx.paths, "kernel", "livepatch", patch.name);
+  const enabled = readFact(ctx.files, `${dir}/enabled`, parseBool01);
+  if (!(enabled.state === "ok" && enabled.value)) return false;
+  if (object.patched.state !== "ok") return true;
+  const patched = readFact(ctx.files, `${dir}/${object.name}/patched`, parseBool01);
+  return patched.state === "ok" && patched.value;
+}
