@@ -50,8 +50,9 @@ export function readEnabledFunctions(ctx: CollectorContext): Fact<EnabledFunctio
     const read = ctx.files.readText(path, { capBytes: ENABLED_FUNCTIONS_CAP_BYTES });
     if (read.ok) {
       const parsed = parseEnabledFunctions(read.text, (symbol) => names.has(symbol));
+      // The kernel writes every line in one shape: a line we cannot read may hide a hook we would miss.
       if (parsed.invalidLines > 0) {
-        ctx.log.debug({ path, invalidLines: parsed.invalidLines }, "enabled_functions lines not understood");
+        return unknown(ctx.files.invalid(path, `${parsed.invalidLines} line(s) not understood`));
       }
       return known({ path, records: parsed.records });
     }
@@ -65,17 +66,18 @@ export function readEnabledFunctions(ctx: CollectorContext): Fact<EnabledFunctio
 
 /** The registered kprobes and whether kprobes are armed at all. */
 export function readKprobes(ctx: CollectorContext): Fact<KprobesFile> {
-  const read = ctx.files.readText(sysPath(ctx.paths, "kernel", "debug", "kprobes", "list"), {
-    capBytes: KPROBES_LIST_CAP_BYTES,
-  });
+  const path = sysPath(ctx.paths, "kernel", "debug", "kprobes", "list");
+  const read = ctx.files.readText(path, { capBytes: KPROBES_LIST_CAP_BYTES });
+
   if (!read.ok) {
     if (read.failure !== "absent") return failureFact(read.failure);
     const debugfs = mountState(ctx, ["kernel", "debug"]);
     return debugfs === "mounted" ? ABSENT : unknown(debugfs === "unreadable" ? "unreadable" : "not_mounted");
   }
   const parsed = parseKprobesList(read.text);
-  if (parsed.invalidLines > 0)
-    ctx.log.debug({ invalidLines: parsed.invalidLines }, "kprobes/list lines not understood");
+  if (parsed.invalidLines > 0) {
+    return unknown(ctx.files.invalid(path, `${parsed.invalidLines} line(s) not understood`));
+  }
   const armed = readFact(ctx.files, sysPath(ctx.paths, "kernel", "debug", "kprobes", "enabled"), parseBool01);
   return known({ probes: parsed.probes, armed });
 }

@@ -9,7 +9,8 @@
 // Checked objects: the patch is enabled and the object's "patched" attribute is
 // 1 (6.1+); before 6.1, vmlinux, or a module that is loaded. A function found
 // not redirected is confirmed by reading enabled and patched again, so a patch
-// disabled between the two readings is not reported.
+// disabled between the two readings is not reported; during a transition only
+// hooked functions count (the kernel removes hooks at its end, first).
 import { known, type Fact } from "../fact.js";
 import { sysPath } from "../fs/host-paths.js";
 import { parseBool01 } from "../parse/values.js";
@@ -57,7 +58,14 @@ function collect(ctx: CollectorContext, options: FunctionsOptions, warned: { fun
     if (!(patch.enabled.state === "ok" && patch.enabled.value)) continue;
     for (const object of patch.objects) {
       if (!isHooked(ctx, object)) continue;
-      const hooks = objectFunctions(patch, object).map((fn) => ({ ...fn, hook: liveHook(recordsOf(index, fn)) }));
+      let hooks = objectFunctions(patch, object).map((fn) => ({ ...fn, hook: liveHook(recordsOf(index, fn)) }));
+      if (inTransition(patch)) {
+        // A transition ends by removing hooks while sysfs still lists their functions (a cumulative patch
+        // discards the "nop" functions it added for the patches it replaces): a missing hook then is the
+        // kernel finishing, not a defect. Hooks are installed before a transition starts, so a hooked
+        // function is still redirected.
+        hooks = hooks.filter((f) => f.hook.redirected);
+      }
       if (hooks.some((f) => !f.hook.redirected) && !stillPatched(ctx, patch, object)) {
         ctx.log.debug({ patch: patch.name, object: object.name }, "patch changed while being checked; skipped");
         continue;
@@ -83,6 +91,10 @@ function collect(ctx: CollectorContext, options: FunctionsOptions, warned: { fun
     functions: listed.items,
     truncated: listed.truncated,
   };
+}
+
+function inTransition(patch: PatchFacts): boolean {
+  return patch.transition.state === "ok" && patch.transition.value;
 }
 
 /** Whether the live patch's ftrace hooks should be installed for this object now. */

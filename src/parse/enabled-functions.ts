@@ -38,6 +38,8 @@ export interface EnabledFunctions {
   readonly invalidLines: number;
 }
 
+/** What every record line has, checked cheaply on the lines nobody asked for. */
+const RECORD_SHAPE = /^\S+(?: \[[^\]\s]+\])? \(\d+\)/;
 /** "name [module] (count)" then the flags and detail. */
 const HEAD = /^(\S+)(?: \[([^\]\s]+)\])? \((\d+)\)(.*)$/;
 /** A %pS symbol: "name+0xoff/0xsize" with an optional " [module]". */
@@ -67,7 +69,11 @@ export function parseEnabledFunctions(text: string, keep: (symbol: string) => bo
     }
     const space = line.indexOf(" ");
     skipping = !keep(space === -1 ? line : line.slice(0, space));
-    if (skipping) continue;
+    if (skipping) {
+      // Not parsed, but still one of the kernel's lines: anything else makes the file suspect.
+      if (!RECORD_SHAPE.test(line)) invalidLines += 1;
+      continue;
+    }
     const record = parseRecord(line);
     if (record !== undefined) records.push(record);
     else {

@@ -186,6 +186,30 @@ describe("redirection collector", () => {
     );
   });
 
+  it("a transition ending: a function whose hook is already gone is not counted (the live kernel's atomic replace)", async () => {
+    // lp_cumulative (replace) completing: the nop function it added for lp_second's execdomains_proc_show is
+    // unhooked before its directory goes, while transition still reads 1 (seen on 6.1 under npm run test:kernel).
+    const root = buildTree({
+      base: "basic-enabled",
+      files: {
+        "sys/kernel/livepatch/lp_basic/transition": "1\n",
+        "sys/kernel/livepatch/lp_basic/vmlinux/execdomains_proc_show,1": { dir: true },
+      },
+    });
+    const facts = factsOf(await snapshotOf(root, withAll()), "redirection");
+    assert.deepEqual(
+      [facts.checked, facts.notRedirected],
+      [
+        { state: "ok", value: 1 },
+        { state: "ok", value: 0 },
+      ],
+    );
+    assert.deepEqual(
+      facts.functions.map((f) => f.function),
+      ["cmdline_proc_show"],
+    );
+  });
+
   it("tracefs and debugfs not mounted: unknown, never 0", async () => {
     const samples = await samplesOf(handmadeTree("no-tracefs"));
     assert.deepEqual(series(samples, "livepatch_tracefs_readable"), [" 0"]);
@@ -215,6 +239,24 @@ describe("redirection collector", () => {
     } finally {
       restore();
     }
+  });
+
+  it("a line of enabled_functions or kprobes/list it cannot read: unknown (invalid), never a count", async () => {
+    const root = buildTree({
+      ...HANDMADE.probed,
+      files: {
+        ...HANDMADE.probed.files,
+        "sys/kernel/debug/tracing/enabled_functions": "busy_wait_fn [lp_busy_target] (2) R I\n\u0001garbage\n",
+        "sys/kernel/debug/kprobes/list": "not a probe\n",
+      },
+    });
+    const samples = await samplesOf(root);
+    assert.deepEqual(series(samples, "livepatch_functions_not_redirected"), []);
+    assert.deepEqual(series(samples, "livepatch_functions_kprobed"), []);
+    assert.deepEqual(
+      series(samples, "livepatch_fact_unavailable").filter((line) => !line.startsWith("name=transition")),
+      ["name=tracefs_enabled_functions,reason=invalid 1", "name=kprobes_list,reason=invalid 1"],
+    );
   });
 
   it("tracefs mounted without enabled_functions (a kernel without dynamic ftrace): absent, not unknown", async () => {

@@ -122,14 +122,19 @@ describe("enabled_functions", () => {
   });
 
   it("parses only the functions asked for", () => {
-    const text = "a (1) R\nb (1) R\n\tdirect-->x+0x0/0x10\nc (1) R\n";
+    const text = "a (1) R\nb (1) R\n\tdirect-->x+0x0/0x10\nc (1) R\nnot a record\n";
     assert.deepEqual(
-      parseEnabledFunctions(text, (symbol) => symbol !== "b").records.map((r) => [r.symbol, r.mentions]),
+      parseEnabledFunctions(text, (symbol) => !["b", "not"].includes(symbol)).records.map((r) => [
+        r.symbol,
+        r.mentions,
+      ]),
       [
         ["a", []],
         ["c", []],
       ],
     );
+    // A line of the wrong shape is counted even when nobody asked for its function.
+    assert.equal(parseEnabledFunctions(text, (symbol) => !["b", "not"].includes(symbol)).invalidLines, 1);
   });
 });
 
@@ -204,7 +209,7 @@ describe("kprobes/list", () => {
 });
 
 describe("/proc/<pid>/task/<tid>/stack", () => {
-  it("4.17+ (the live kernel: the kthread that blocks lp_busy)", () => {
+  it("[<0>] (the live kernel, 6.1: the kthread that blocks lp_busy)", () => {
     const frames = parseKernelStack(
       "[<0>] msleep_interruptible+0x32/0x70\n[<0>] busy_wait_fn+0x18/0x2a [lp_busy_target]\n[<0>] lp_busy_thread+0x16/0xfca [lp_busy_target]\n[<0>] kthread+0xda/0x100\n[<0>] ret_from_fork+0x22/0x30\n",
     );
@@ -220,7 +225,7 @@ describe("/proc/<pid>/task/<tid>/stack", () => {
     assert.equal(frames.length, 5);
   });
 
-  it("before 4.17: the address in the brackets (hidden as zeros under kptr_restrict); unsymbolised frames left out", () => {
+  it("older kernels: the address in the brackets (hidden as zeros under kptr_restrict); unsymbolised frames left out", () => {
     const frames = parseKernelStack(
       "[<ffffffffa03da018>] busy_wait_fn+0x18/0x2a [lp_busy_target]\n[<0000000000000000>] kthread+0xda/0x100\n[<ffffffff81000000>] 0xffffffff81000000\n",
     );
