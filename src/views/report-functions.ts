@@ -77,6 +77,8 @@ function redirectionSummary(redirection: RedirectionFacts): Finding[] {
     const reason = checked.state === "unknown" ? (REASON[checked.reason] ?? checked.reason.replace(/_/g, " ")) : "";
     return [finding("info", `redirection not checked: ${reason || "ftrace has no enabled_functions"}`)];
   }
+  if (checked.value === 0)
+    return [finding("info", "no function of an enabled, patched object to check against ftrace")];
   if (notRedirected.value === 0) {
     return [finding("ok", `ftrace redirects all ${checked.value} function(s) of the enabled patches`)];
   }
@@ -112,7 +114,9 @@ function probeFindings(probes: ProbesFacts, probed: ReadonlyMap<string, Function
         finding("fail", `${name} is held by another ftrace user that modifies the IP: the live patch cannot hook it`),
       );
     } else if (fn.ftraceUsers > 0) {
-      findings.push(finding("info", `${fn.ftraceUsers} other ftrace user(s) of ${name} (tracers, kprobes, BPF)`));
+      findings.push(
+        finding("info", `${fn.ftraceUsers} other ftrace user(s) on ${name}: a tracer, a kprobe or a BPF program`),
+      );
     }
   }
   if (probes.truncated)
