@@ -6,6 +6,7 @@
 import { AnnotationQueryBuilder, RowBuilder } from "@grafana/grafana-foundation-sdk/dashboard";
 import { BigValueTextMode } from "@grafana/grafana-foundation-sdk/common";
 import { DATASOURCE, FLEET_UID, HOST_UID, dashboardLink, sel, variables } from "./conventions.js";
+import { patchedFunctionsRow } from "./host-functions.js";
 import { finish, newDashboard, type Dashboard } from "./model.js";
 import {
   badGood,
@@ -554,6 +555,9 @@ export function hostDashboard(): Dashboard {
         noValue: "No process metrics (--web.disable-exporter-metrics)",
       }),
     );
+
+  // The opt-in collectors of patched functions (dashboards/src/host-functions.ts).
+  builder.withRow(patchedFunctionsRow());
 
   // Vendor clients: Canonical Livepatch, kpatch, Ksplice, KernelCare report
   // through their own tools, not /sys/kernel/livepatch alone.
