@@ -3,15 +3,13 @@
 // reading as the livepatch collector's, ctx.shared). Opt-in: one series per
 // function, and a cumulative patch can replace hundreds.
 import { readLivepatchTree } from "./livepatch.js";
-import { bounded, patchedFunctions, type PatchedFunction } from "./patched-functions.js";
+import { bounded, patchedFunctions, type Listed, type PatchedFunction } from "./patched-functions.js";
 import type { Collector } from "./types.js";
 
-export interface FunctionsFacts {
-  /** Every patched function, in patch, object and function order, at most --collector.functions.limit. */
-  readonly functions: readonly PatchedFunction[];
+/** Every patched function, in patch, object and function order. */
+export interface FunctionsFacts extends Listed<PatchedFunction> {
   /** All of them, listed or not. */
   readonly total: number;
-  readonly truncated: boolean;
 }
 
 export const functions: Collector<FunctionsFacts> = {
@@ -21,7 +19,6 @@ export const functions: Collector<FunctionsFacts> = {
     ({ options }) =>
     (ctx) => {
       const all = patchedFunctions(ctx.shared(readLivepatchTree));
-      const listed = bounded(all, options.functions.limit);
-      return { functions: listed.items, total: all.length, truncated: listed.truncated };
+      return { ...bounded(all, options.functions.limit), total: all.length };
     },
 };

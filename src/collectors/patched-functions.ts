@@ -38,9 +38,18 @@ export function symposLabel(sympos: number | undefined): string {
   return sympos === undefined ? "" : String(sympos);
 }
 
+/** Functions listed one by one, at most --collector.functions.limit of them. */
+export interface Listed<T> {
+  readonly functions: readonly T[];
+  /** Some were left out at the limit. */
+  readonly truncated: boolean;
+}
+
 /** At most `limit` of them, and whether some were left out. */
-export function bounded<T>(items: readonly T[], limit: number): { items: readonly T[]; truncated: boolean } {
-  return items.length > limit ? { items: items.slice(0, limit), truncated: true } : { items, truncated: false };
+export function bounded<T>(functions: readonly T[], limit: number): Listed<T> {
+  return functions.length > limit
+    ? { functions: functions.slice(0, limit), truncated: true }
+    : { functions, truncated: false };
 }
 
 /** A key of a function in an object, for lookups: "module\0name" ("" for vmlinux). */

@@ -15,7 +15,14 @@ import type { Kprobe } from "../parse/kprobes-list.js";
 import { liveHook, otherFtraceUsers, recordsByFunction, recordsOf } from "./ftrace-hooks.js";
 import { readEnabledFunctions, readKprobes } from "./ftrace-files.js";
 import { readLivepatchTree } from "./livepatch.js";
-import { bounded, objectModule, patchedFunctions, symbolKey, type PatchedFunction } from "./patched-functions.js";
+import {
+  bounded,
+  objectModule,
+  patchedFunctions,
+  symbolKey,
+  type Listed,
+  type PatchedFunction,
+} from "./patched-functions.js";
 import type { Collector, CollectorContext } from "./types.js";
 
 export const KPROBE_POSITIONS = ["entry", "body"] as const;
@@ -30,16 +37,14 @@ export interface FunctionProbes extends PatchedFunction {
   readonly ipmodifyConflict: boolean;
 }
 
-export interface ProbesFacts {
+/** The functions with a probe, another ftrace user or a conflict. */
+export interface ProbesFacts extends Listed<FunctionProbes> {
   /** Patched functions with at least one armed kprobe; unknown when kprobes/list could not be read. */
   readonly kprobedFunctions: Fact<number>;
   /** Patched functions with another ftrace user; unknown when enabled_functions could not be read. */
   readonly ftraceSharedFunctions: Fact<number>;
   /** Patched functions held by another IPMODIFY user; unknown when enabled_functions could not be read. */
   readonly ipmodifyConflicts: Fact<number>;
-  /** The functions with a probe, another ftrace user or a conflict, at most --collector.functions.limit. */
-  readonly functions: readonly FunctionProbes[];
-  readonly truncated: boolean;
 }
 
 export const probes: Collector<ProbesFacts> = {
@@ -69,16 +74,12 @@ function collect(ctx: CollectorContext, limit: number): ProbesFacts {
     };
   });
   const count = (test: (f: FunctionProbes) => boolean): number => found.filter(test).length;
-  const listed = bounded(
-    found.filter((f) => f.kprobes.entry + f.kprobes.body + f.ftraceUsers > 0 || f.ipmodifyConflict),
-    limit,
-  );
+  const probed = found.filter((f) => f.kprobes.entry + f.kprobes.body + f.ftraceUsers > 0 || f.ipmodifyConflict);
   return {
     kprobedFunctions: mapFact(kprobes, () => count((f) => f.kprobes.entry + f.kprobes.body > 0)),
     ftraceSharedFunctions: mapFact(ftrace, () => count((f) => f.ftraceUsers > 0)),
     ipmodifyConflicts: mapFact(ftrace, () => count((f) => f.ipmodifyConflict)),
-    functions: listed.items,
-    truncated: listed.truncated,
+    ...bounded(probed, limit),
   };
 }
 

@@ -18,7 +18,7 @@ import { liveHook, recordsByFunction, recordsOf, type Hook } from "./ftrace-hook
 import { readEnabledFunctions } from "./ftrace-files.js";
 import { readLivepatchTree, type ObjectFacts, type PatchFacts } from "./livepatch.js";
 import type { FunctionsOptions } from "./options.js";
-import { bounded, objectFunctions, VMLINUX, type PatchedFunction } from "./patched-functions.js";
+import { bounded, objectFunctions, VMLINUX, type Listed, type PatchedFunction } from "./patched-functions.js";
 import { readFact } from "./read-fact.js";
 import type { Collector, CollectorContext } from "./types.js";
 
@@ -26,16 +26,14 @@ export interface FunctionRedirection extends PatchedFunction {
   readonly hook: Hook;
 }
 
-export interface RedirectionFacts {
+/** Each checked function, not redirected ones first. */
+export interface RedirectionFacts extends Listed<FunctionRedirection> {
   /** Where enabled_functions was read, or why it could not be. */
   readonly source: Fact<string>;
   /** Functions of enabled, patched objects, checked; unknown when enabled_functions was not read. */
   readonly checked: Fact<number>;
   /** Of those, the ones the live patch handler is not hooked on (should be 0). */
   readonly notRedirected: Fact<number>;
-  /** Each checked function, not redirected ones first, at most --collector.functions.limit. */
-  readonly functions: readonly FunctionRedirection[];
-  readonly truncated: boolean;
 }
 
 export const redirection: Collector<RedirectionFacts> = {
@@ -83,13 +81,11 @@ function collect(ctx: CollectorContext, options: FunctionsOptions, warned: { fun
     );
   }
   warned.functions = names;
-  const listed = bounded([...missing, ...results.filter((f) => f.hook.redirected)], options.limit);
   return {
     source: known(file.value.path),
     checked: known(results.length),
     notRedirected: known(missing.length),
-    functions: listed.items,
-    truncated: listed.truncated,
+    ...bounded([...missing, ...results.filter((f) => f.hook.redirected)], options.limit),
   };
 }
 
