@@ -4,7 +4,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
-import { MAIN, startExporter } from "../support/exporter-process.js";
+import { startExporter } from "../support/exporter-process.js";
+import { binCommand, FOOTPRINT_FLAGS } from "../support/install-ways.js";
 import { sleep } from "./stats.js";
 
 export interface Target {
@@ -21,10 +22,12 @@ export function profileOursInto(dir: string): void {
   profileDir = dir;
 }
 
+/** Our exporter as the npm bin starts it (its #! line: node with the footprint flags). */
 export async function startOurs(args: readonly string[]): Promise<Target> {
+  const [interpreter = "", line = "", main = ""] = binCommand();
   const command =
-    profileDir === undefined ? undefined : [process.execPath, "--cpu-prof", `--cpu-prof-dir=${profileDir}`, MAIN];
-  const exporter = await startExporter(args, command === undefined ? {} : { command });
+    profileDir === undefined ? binCommand() : [interpreter, `${line} --cpu-prof --cpu-prof-dir=${profileDir}`, main];
+  const exporter = await startExporter(args, { command });
   const pid = exporter.process.pid;
   if (pid === undefined) throw new Error("exporter has no pid");
   return {
@@ -35,6 +38,41 @@ export async function startOurs(args: readonly string[]): Promise<Target> {
       await exporter.stop();
     },
   };
+}
+
+/** What the floor target is called in the report. */
+export const FLOOR = "node:http floor";
+
+/**
+ * The floor of any Node.js exporter on this machine: node:http (no Express,
+ * no collection, no rendering) answering the bytes of our /metrics, gzipped
+ * per request when asked as ours does, with the same node flags.
+ */
+export async function startNodeFloor(body: string): Promise<Target> {
+  const script = String.raw`
+    const http = require("node:http");
+    const zlib = require("node:zlib");
+    const body = Buffer.from(process.env.FLOOR_BODY);
+    const server = http.createServer((req, res) => {
+      const gzip = /\bgzip\b/.test(req.headers["accept-encoding"] ?? "");
+      res.setHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+      if (gzip) res.setHeader("Content-Encoding", "gzip");
+      res.end(gzip ? zlib.gzipSync(body, { level: 1 }) : body);
+    });
+    server.listen(0, "127.0.0.1", () => process.stdout.write(server.address().port + "\n"));
+    process.on("SIGTERM", () => process.exit(0));`;
+  const child = spawn(process.execPath, [...FOOTPRINT_FLAGS, "-e", script], {
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, FLOOR_BODY: body },
+  });
+  const port = await new Promise<string>((resolve, reject) => {
+    child.stdout.setEncoding("utf8");
+    child.stdout.once("data", (chunk: string) => resolve(chunk.trim()));
+    child.once("exit", (code) => reject(new Error(`the floor server exited with ${code}`)));
+  });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error("the floor server has no pid");
+  return { name: FLOOR, url: `http://127.0.0.1:${port}/metrics`, pid, stop: () => stopChild(child) };
 }
 
 /** node_exporter with two small collectors: a comparable amount of work. */
@@ -132,10 +170,26 @@ export function cpuSeconds(pid: number): number {
 const CLOCK_TICKS_PER_SECOND = 100;
 
 /** Resident set of a Node.js process that loads nothing: what any Node.js exporter starts from here. */
-export async function nodeFloorRss(): Promise<number> {
-  const child = spawn(process.execPath, ["-e", "setTimeout(() => {}, 5000)"], { stdio: "ignore" });
+export function nodeFloorRss(): Promise<number> {
+  return idleRss(["-e", "setTimeout(() => {}, 5000)"], 500);
+}
+
+/**
+ * Resident set of node with the footprint flags and only the packages the
+ * exporter cannot start without (Express, pino, commander, prom-client)
+ * loaded: the floor under our own code and data.
+ */
+export function dependencyFloorRss(): Promise<number> {
+  const script =
+    'for (const m of ["express", "pino", "commander", "prom-client"]) await import(m); setTimeout(() => {}, 1 << 30);';
+  return idleRss([...FOOTPRINT_FLAGS, "--input-type=module", "-e", script], 3000);
+}
+
+/** RSS of `node <args>` (run from the repository, for its node_modules) after settleMs. */
+async function idleRss(args: readonly string[], settleMs: number): Promise<number> {
+  const child = spawn(process.execPath, args, { stdio: "ignore", cwd: new URL("..", import.meta.url) });
   try {
-    await sleep(500);
+    await sleep(settleMs);
     if (child.pid === undefined) return NaN;
     return residentMemory(child.pid).rss;
   } finally {

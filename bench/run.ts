@@ -14,17 +14,24 @@ import { MAX_CONNECTIONS, MAX_DURATION_SECONDS, runFlood, type FloodResult } fro
 import { checkScrapeIo, type IoCheck } from "./io-check.js";
 import type { LoadTool } from "./load.js";
 import { runMemory, type MemoryResult } from "./memory.js";
+import { measureInstallWays, type InstallMemory } from "./install-memory.js";
 import { measureOperations, type OperationCost } from "./operations.js";
 import { report } from "./report.js";
 import {
+  dependencyFloorRss,
   NODE_EXPORTER_ARGS,
   nodeFloorRss,
   profileOursInto,
   startNodeExporter,
+  startNodeFloor,
   startOurs,
   type Target,
 } from "./processes.js";
-import { runScaling, scalingCases, type ScalingRow } from "./scaling.js";
+import { measureRuntimeGroups, type RuntimeGroupCost } from "./runtime-metrics.js";
+import { runScaling, scalingCases, SCALING_FLAGS, type ScalingRow } from "./scaling.js";
+import { profileScrapes, type ScrapeProfile } from "./scrape-profile.js";
+import { pathFlags } from "../support/trees.js";
+import { syntheticTree } from "../support/synthetic-tree.js";
 
 const HELP = `Usage: npm run bench -- [options]
 
@@ -35,7 +42,8 @@ const HELP = `Usage: npm run bench -- [options]
                            largest trees)
   --memory-scrapes N       back-to-back scrapes in the memory run (default 10000)
   --paced-scrapes N        scrapes one second apart in a fresh process, for memory (default 60; 0 skips)
-  --sections LIST          comma-separated: load,scaling,memory,io,ops,flood (default all)
+  --sections LIST          comma-separated: load,scaling,profile,memory,install,runtime,io,ops,flood
+                           (default all)
   --connections N          flood: connections at once (default 200, at most ${MAX_CONNECTIONS})
   --flood-duration S       flood: seconds per scenario (default 10, at most ${MAX_DURATION_SECONDS})
   --tool wrk|autocannon    load generator (default: wrk when on PATH, else autocannon)
@@ -47,7 +55,7 @@ const HELP = `Usage: npm run bench -- [options]
   --update-doc             write the report into docs/performance.md (between its markers) instead of stdout
 `;
 
-const SECTIONS = ["load", "scaling", "memory", "io", "ops", "flood"] as const;
+const SECTIONS = ["load", "scaling", "profile", "memory", "install", "runtime", "io", "ops", "flood"] as const;
 const DOC = new URL("../docs/performance.md", import.meta.url);
 const DOC_BEGIN = "<!-- BEGIN BENCHMARK RESULTS (npm run bench -- --update-doc) -->";
 const DOC_END = "<!-- END BENCHMARK RESULTS -->";
@@ -118,6 +126,10 @@ async function main(): Promise<void> {
   let floor: number | undefined;
   let operations: OperationCost[] | undefined;
   let floodResults: FloodResult[] | undefined;
+  let install: InstallMemory[] | undefined;
+  let runtime: RuntimeGroupCost[] | undefined;
+  let profiles: { label: string; profile: ScrapeProfile }[] | undefined;
+  let dependencyFloor: number | undefined;
 
   if (sections.has("io")) {
     progress("io: tracing one scrape in-process");
@@ -125,10 +137,12 @@ async function main(): Promise<void> {
   }
   if (sections.has("load")) {
     floor = await nodeFloorRss();
+    dependencyFloor = await dependencyFloorRss();
     const targets: Target[] = [await startOurs([])];
     try {
       if (nodeExporter === undefined) progress("load: node_exporter is not installed; measuring ours alone");
       else targets.push(await startNodeExporter(nodeExporter));
+      targets.push(await startNodeFloor(await (await fetch(targets[0]?.url ?? "")).text()));
       compare = await runCompare(targets, { tool, wrkPath: wrk ?? "wrk", rounds, durationSeconds }, progress);
     } finally {
       for (const target of targets) await target.stop();
@@ -142,7 +156,30 @@ async function main(): Promise<void> {
       progress,
     );
   }
+  if (sections.has("profile")) {
+    profiles = [];
+    const cases = [
+      { label: "this host", flags: [] as string[], scrapes: quick ? 200 : 1000 },
+      { label: "1,000 patches", flags: pathFlags(syntheticTree({ patches: 1000 })), scrapes: quick ? 5 : 20 },
+      {
+        label: "transition, 10,000 threads",
+        flags: pathFlags(syntheticTree({ patches: 1, transitionThreads: 10_000 })),
+        scrapes: quick ? 5 : 20,
+      },
+    ];
+    for (const c of cases) {
+      progress(`profile: ${c.label}, ${c.scrapes} scrapes in this process`);
+      profiles.push({ label: c.label, profile: await profileScrapes([...c.flags, ...SCALING_FLAGS], c.scrapes) });
+    }
+  }
   if (sections.has("memory")) memory = await runMemory(memoryScrapes, pacedScrapes, progress);
+  if (sections.has("install")) {
+    install = await measureInstallWays(
+      { tool, wrkPath: wrk ?? "wrk", pacedScrapes: quick ? 10 : 30, loadSeconds: quick ? 3 : durationSeconds },
+      progress,
+    );
+  }
+  if (sections.has("runtime")) runtime = await measureRuntimeGroups(progress);
   if (sections.has("ops")) {
     progress("ops: timing single file system operations");
     operations = await measureOperations();
@@ -165,6 +202,10 @@ async function main(): Promise<void> {
     memory,
     io,
     nodeFloorRss: floor,
+    dependencyFloorRss: dependencyFloor,
+    install,
+    runtime,
+    profiles,
     operations,
     flood: floodResults,
   });

@@ -1,9 +1,9 @@
 // npm run docs:flags [-- --check]: docs/flags.md, the exporter's --help and
-// `check --help` as the command prints them (at a fixed width).
+// each subcommand's --help as the command prints them (at a fixed width).
 import { helpTexts } from "../src/cli.js";
 import { writeOrCheck } from "./generated.js";
 
-const { serve, check } = helpTexts(110);
+const { serve, check, textfile } = helpTexts(110);
 const content = `# Flags
 
 Generated from \`livepatch_exporter --help\` by \`npm run docs:flags\`; a test fails when it is stale.
@@ -23,6 +23,12 @@ ${serve.trimEnd()}
 
 \`\`\`text
 ${check.trimEnd()}
+\`\`\`
+
+## \`livepatch_exporter textfile\`
+
+\`\`\`text
+${textfile.trimEnd()}
 \`\`\`
 `;
 writeOrCheck([{ file: "docs/flags.md", content }], "npm run docs:flags");

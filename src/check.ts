@@ -7,7 +7,8 @@ import { createExporter } from "./exporter.js";
 import { createLogger, silentLogger } from "./log.js";
 import type { ExporterOptions } from "./options.js";
 import { COLLECTOR_NAMES, COLLECTORS } from "./registry.js";
-import { reportJson, reportText } from "./views/check-text.js";
+import { reportJson } from "./views/check-json.js";
+import { reportText } from "./views/check-text.js";
 import { buildReport } from "./views/report.js";
 
 export interface CheckResult {

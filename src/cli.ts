@@ -27,7 +27,8 @@ export class ConfigError extends Error {
 
 export type Invocation =
   | { readonly command: "serve"; readonly options: ExporterOptions }
-  | { readonly command: "check"; readonly options: ExporterOptions; readonly json: boolean };
+  | { readonly command: "check"; readonly options: ExporterOptions; readonly json: boolean }
+  | { readonly command: "textfile"; readonly options: ExporterOptions; readonly output: string };
 
 /** LIVEPATCH_EXPORTER_ + the flag name without --/--no- in upper case, every non-alphanumeric as "_". */
 function envName(flag: string): string {
@@ -108,6 +109,12 @@ function addServeOptions(command: Command): void {
         .argParser(urlPath),
     )
     .addOption(option("--web.disable-exporter-metrics", "exclude process_* and nodejs_* metrics"))
+    .addOption(
+      option(
+        "--web.exporter-metrics.extended",
+        "also expose prom-client's other Node.js runtime metrics: event-loop delay (sampled every 10 ms), GC durations, heap spaces, active handles, requests and resources (~80 more series; docs/performance.md)",
+      ),
+    )
     .addOption(
       option("--web.shutdown-delay <seconds>", "after SIGTERM, answer 503 on /-/ready for this long before closing")
         .default(1)
@@ -260,6 +267,19 @@ export function buildProgram(env: NodeJS.ProcessEnv, select: (invocation: Invoca
     .action((checkOptions: { json?: boolean }) => {
       select({ command: "check", options: resolve(program, env), json: checkOptions.json === true });
     });
+  program
+    .command("textfile")
+    .description(
+      "collect once and write the metrics atomically for node_exporter's textfile collector " +
+        "(--collector.textfile.directory); exit 0 written, 1 not written, 2 bad --output",
+    )
+    .requiredOption(
+      "--output <path>",
+      `a directory (livepatch_exporter.prom is written in it), a file ending in .prom, or - for standard output`,
+    )
+    .action((textfileOptions: { output: string }) => {
+      select({ command: "textfile", options: resolve(program, env), output: textfileOptions.output });
+    });
   return program;
 }
 
@@ -271,13 +291,22 @@ export function parseInvocation(argv: readonly string[], env: NodeJS.ProcessEnv 
   return invocation;
 }
 
-/** `livepatch_exporter --help` and `livepatch_exporter check --help`, at a fixed width (docs/flags.md). */
-export function helpTexts(width: number): { readonly serve: string; readonly check: string } {
+/** `livepatch_exporter --help` and each subcommand's `--help`, at a fixed width (docs/flags.md). */
+export function helpTexts(width: number): {
+  readonly serve: string;
+  readonly check: string;
+  readonly textfile: string;
+} {
   const program = buildProgram({}, () => undefined);
-  const check = program.commands.find((command) => command.name() === "check");
-  if (check === undefined) throw new Error("no check command");
-  for (const command of [program, check]) command.configureHelp({ helpWidth: width });
-  return { serve: program.helpInformation(), check: check.helpInformation() };
+  const sub = (name: string): Command => {
+    const command = program.commands.find((c) => c.name() === name);
+    if (command === undefined) throw new Error(`no ${name} command`);
+    return command;
+  };
+  const check = sub("check");
+  const textfile = sub("textfile");
+  for (const command of [program, check, textfile]) command.configureHelp({ helpWidth: width });
+  return { serve: program.helpInformation(), check: check.helpInformation(), textfile: textfile.helpInformation() };
 }
 
 /** Sets every option given only by its environment variable, parsed as the flag would be. */
@@ -350,6 +379,7 @@ function resolve(program: Command, env: NodeJS.ProcessEnv): ExporterOptions {
     },
     telemetryPath: String(value("web.telemetryPath")),
     exporterMetrics: value("web.disableExporterMetrics") !== true,
+    extendedExporterMetrics: value("web.exporterMetrics.extended") === true,
     shutdownDelayMs: Math.round(Number(value("web.shutdownDelay")) * 1000),
     paths: {
       procfs: String(value("path.procfs")),

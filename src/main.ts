@@ -1,107 +1,20 @@
-#!/usr/bin/env node
-// The process: parse flags, run `check` or serve, signals, exit codes.
-//
-// Exit codes: 0 stopped after SIGTERM/SIGINT (or `check`: healthy); 1 cannot
-// listen, crashed (an uncaught exception is logged, then the process exits:
-// its state is no longer known), or `check` found problems; 2 invalid flags,
-// environment or --web.config.file (or `check`: the host could not be read).
-import { CommanderError } from "commander";
-import { runCheck } from "./check.js";
-import { parseInvocation } from "./cli.js";
-import { createExporter } from "./exporter.js";
-import { createLogger, type Logger } from "./log.js";
-import type { ExporterOptions } from "./options.js";
-import { WebConfigError } from "./web/config.js";
-import { createFront } from "./web/front.js";
+#!/usr/bin/env -S node --max-semi-space-size=1 --optimize-for-size --single-threaded --v8-pool-size=1
+// The entry point. Before the program is loaded it checks the one thing that
+// must hold for loading to succeed at all, the open file limit (the module
+// loader opens dozens of files at once); below it, one clear line and exit
+// code 1 instead of an EMFILE stack trace. The program itself, and what the
+// configuration needs of the limit, are src/program.ts.
+import { openFileLimit, RUNTIME_FILES, startupLimitMessage } from "./file-limit.js";
 
-/** How long in-flight scrapes get to finish after SIGTERM before the process exits anyway. */
-const SHUTDOWN_GRACE_MS = 10_000;
-
-async function main(): Promise<number | "serving"> {
-  let invocation;
-  try {
-    invocation = parseInvocation(process.argv.slice(2));
-  } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode;
-    process.stderr.write(`livepatch_exporter: ${error instanceof Error ? error.message : String(error)}\n`);
-    return 2;
-  }
-  if (invocation.command === "check") {
-    const result = await runCheck(invocation.options, invocation.json);
-    process.stdout.write(result.output);
-    return result.exitCode;
-  }
-  return serve(invocation.options);
+const limit = openFileLimit();
+if (limit !== undefined && limit < RUNTIME_FILES) {
+  process.stderr.write(`livepatch_exporter: ${startupLimitMessage(limit)}\n`);
+  process.exit(1);
 }
-
-async function serve(options: ExporterOptions): Promise<number | "serving"> {
-  const log = createLogger(options.logLevel, options.logFormat);
-  exitOnCrash(log);
-  if (process.getuid?.() === 0) {
-    log.warn({}, "running as root: the exporter needs only read access; see the README for least privilege");
-  }
-  const exporter = createExporter(options, log);
-  let front;
-  try {
-    front = createFront(options, exporter, log);
-  } catch (error) {
-    if (!(error instanceof WebConfigError)) throw error;
-    log.error({ file: options.web.configFile, key: error.key, err: error.message }, "invalid --web.config.file");
-    return 2;
-  }
-  // Signal handlers before "listening" is logged: whoever waits for that line may signal at once.
-  process.on("SIGHUP", () => {
-    const result = front.reload();
-    if (result === undefined) log.info({}, "SIGHUP: no --web.config.file to reload");
-    else log.info({ result }, "SIGHUP: web config checked");
-  });
-  let stopping = false;
-  const shutdown = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    front.beginShutdown();
-    log.info({ signal, delaySeconds: options.shutdownDelayMs / 1000 }, "shutting down: /-/ready now answers 503");
-    // No new client runs; a run in flight is killed. Scrapes keep serving the last results.
-    exporter.clients.stop();
-    // Keep serving for the delay so load balancers and probes see "not ready" first.
-    setTimeout(() => {
-      void front.close(SHUTDOWN_GRACE_MS).then((result) => {
-        if (result === "closed") log.info({}, "stopped");
-        else log.warn({}, "in-flight requests did not finish in time; exiting");
-        process.exit(0);
-      });
-    }, options.shutdownDelayMs).unref();
-  };
-  process.on("SIGTERM", () => shutdown("SIGTERM"));
-  process.on("SIGINT", () => shutdown("SIGINT"));
-  try {
-    await front.listen();
-  } catch (error) {
-    log.error({ err: error instanceof Error ? error.message : String(error) }, "cannot listen");
-    return 1;
-  }
-  exporter.clients.start();
-  return "serving";
-}
-
-/** A bug escaped: log it and exit, rather than serve from a state nobody planned for. */
-function exitOnCrash(log: Logger): void {
-  const crash = (kind: string, error: unknown): void => {
-    log.error({ err: error instanceof Error ? (error.stack ?? error.message) : String(error) }, `${kind}; exiting`);
-    process.exit(1);
-  };
-  process.on("uncaughtException", (error) => crash("uncaught exception", error));
-  process.on("unhandledRejection", (reason) => crash("unhandled rejection", reason));
-}
-
-main().then(
-  (code) => {
-    if (code !== "serving") process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(
-      `livepatch_exporter: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    process.exitCode = 2;
-  },
-);
+// Not a top-level await: the single binary bundles this file as CommonJS, which has none.
+import("./program.js").catch((error: unknown) => {
+  process.stderr.write(
+    `livepatch_exporter: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exit(2);
+});

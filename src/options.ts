@@ -28,7 +28,10 @@ export interface ExporterOptions {
   readonly listen: ListenAddress;
   readonly web: WebOptions;
   readonly telemetryPath: string;
+  /** process_* and nodejs_*: false with --web.disable-exporter-metrics. */
   readonly exporterMetrics: boolean;
+  /** Every group of prom-client's default metrics, not only those kept by default. */
+  readonly extendedExporterMetrics: boolean;
   /** After SIGTERM, how long /-/ready answers 503 before the server closes. */
   readonly shutdownDelayMs: number;
   readonly paths: HostPaths;

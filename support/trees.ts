@@ -13,8 +13,16 @@ import type { HostPaths } from "../src/fs/host-paths.js";
 const REAL_KERNEL_DIR = fileURLToPath(new URL("../test/fixtures/real-kernel/", import.meta.url));
 
 /** The captures of a Debian 6.1 kernel with real live patches, one per state (test/fixtures/real-kernel/README.md). */
-export type RealCapture =
-  "clean" | "basic-enabled" | "busy-stuck" | "stacked" | "disabled-during" | "modules-disabled" | "lockdown-integrity";
+export const REAL_CAPTURES = [
+  "clean",
+  "basic-enabled",
+  "busy-stuck",
+  "stacked",
+  "disabled-during",
+  "modules-disabled",
+  "lockdown-integrity",
+] as const;
+export type RealCapture = (typeof REAL_CAPTURES)[number];
 
 let workDir: string | undefined;
 

@@ -2,7 +2,15 @@
 // and an output cap. The command gets its own process group, so a timeout or
 // an oversized output kills it together with anything it started (a wrapper
 // script's children would otherwise keep the pipes open and the run alive).
+//
+// The run ends when the command exits: its output is what it printed by then
+// plus what its descendants print within a short grace. A descendant that still
+// holds the output pipes after that (one that left the process group with
+// setsid, or a daemon the client started with inherited descriptors) is
+// killed, the pipes are closed, and the run is the command's exit status, not
+// a timeout.
 import { spawn, type ChildProcess } from "node:child_process";
+import { childOutputs, findPipeHolders, killAll, startTicks } from "./pipe-holders.js";
 
 export type CommandOutcome =
   | {
@@ -11,6 +19,8 @@ export type CommandOutcome =
       readonly signal: NodeJS.Signals | null;
       readonly stdout: string;
       readonly stderr: string;
+      /** Processes that still held the output pipes after the grace, and were killed. */
+      readonly lingering?: number;
     }
   | { readonly kind: "spawn_failed"; readonly code: string; readonly message: string }
   | { readonly kind: "timeout"; readonly stdout: string; readonly stderr: string }
@@ -26,7 +36,12 @@ export interface RunCommandOptions {
   readonly signal?: AbortSignal;
   /** Called with the pid once the command has started (tests watch it). */
   readonly onSpawn?: (pid: number) => void;
+  /** How long after the command exited its descendants may still write to its output. */
+  readonly pipeGraceMs?: number;
 }
+
+/** Long enough for a wrapper's last child to flush, short against any client interval. */
+export const DEFAULT_PIPE_GRACE_MS = 500;
 
 /** English, unlocalised messages: the failure texts are matched in English. */
 export const COMMAND_ENV: NodeJS.ProcessEnv = { ...process.env, LC_ALL: "C", LANG: "C" };
@@ -55,7 +70,14 @@ export function runCommand(argv: readonly string[], options: RunCommandOptions):
     const stderr: Buffer[] = [];
     let bytes = 0;
     let settled = false;
+    let grace: NodeJS.Timeout | undefined;
+    // What identifies the command's descendants later, when it may be gone: its output pipes, its start time.
+    const outputs = child.pid === undefined ? new Set<string>() : childOutputs(child.pid);
+    const since = child.pid === undefined ? undefined : startTicks(child.pid);
 
+    /** Kills the processes other than the group that hold the output; resolves to how many. */
+    const killPipeHolders = async (): Promise<number> =>
+      since === undefined ? 0 : killAll(await findPipeHolders(outputs, since));
     const killGroup = (): void => {
       if (child.pid !== undefined) {
         try {
@@ -65,6 +87,7 @@ export function runCommand(argv: readonly string[], options: RunCommandOptions):
         }
       }
       child.kill("SIGKILL");
+      void killPipeHolders();
       child.stdout?.destroy();
       child.stderr?.destroy();
     };
@@ -72,6 +95,7 @@ export function runCommand(argv: readonly string[], options: RunCommandOptions):
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      clearTimeout(grace);
       options.signal?.removeEventListener("abort", onAbort);
       resolve(outcome);
     };
@@ -108,6 +132,25 @@ export function runCommand(argv: readonly string[], options: RunCommandOptions):
     // "close": the process exited and its pipes are drained (nothing else holds them).
     child.once("close", (code: number | null, signal: NodeJS.Signals | null) => {
       finish({ kind: "exited", code, signal, stdout: decode(stdout), stderr: decode(stderr) });
+    });
+    // "exit" without "close" soon after: something the command started still holds its output.
+    child.once("exit", (code: number | null, signal: NodeJS.Signals | null) => {
+      if (settled) return;
+      clearTimeout(timer); // the command is done; only the grace is left
+      grace = setTimeout(() => {
+        void killPipeHolders().then((lingering) => {
+          if (child.pid !== undefined) {
+            try {
+              process.kill(-child.pid, "SIGKILL"); // leftovers in its group: the group outlives its leader
+            } catch {
+              // none left
+            }
+          }
+          child.stdout?.destroy();
+          child.stderr?.destroy();
+          finish({ kind: "exited", code, signal, stdout: decode(stdout), stderr: decode(stderr), lingering });
+        });
+      }, options.pipeGraceMs ?? DEFAULT_PIPE_GRACE_MS);
     });
 
     if (options.signal?.aborted === true) onAbort();

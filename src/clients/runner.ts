@@ -62,6 +62,7 @@ export class ClientRunner implements ClientStateSource {
   private inFlight: Promise<LastRun | undefined> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private warnedLingering = false;
   private readonly abort = new AbortController();
   private readonly log: Logger;
 
@@ -135,6 +136,7 @@ export class ClientRunner implements ClientStateSource {
       };
       const result = await runCommand([this.options.binary, ...args], command);
       if (result.kind === "aborted") return undefined;
+      if (result.kind === "exited" && result.lingering !== undefined) this.noteLingering(args, result.lingering);
       const answer = result.kind === "exited" ? this.answer(`${result.stdout}\n${result.stderr}`, context) : undefined;
       if (answer !== undefined) {
         outcome = { ok: true, view: answer };
@@ -167,6 +169,15 @@ export class ClientRunner implements ClientStateSource {
     };
     this.record(last);
     return last;
+  }
+
+  /** Processes the command left holding its output: warned once per client, then at debug. */
+  private noteLingering(args: readonly string[], count: number): void {
+    const entry = { command: [this.options.definition.name, ...args].join(" "), killed: count };
+    const message = "client exited but left processes holding its output; killed them and closed the pipes";
+    if (this.warnedLingering) this.log.debug(entry, message);
+    else this.log.warn(entry, message);
+    this.warnedLingering = true;
   }
 
   /** A parser that throws on some odd output is a bug, but that output is still just "not understood". */

@@ -42,6 +42,12 @@ export interface LivepatchFacts {
   /** /sys/kernel/livepatch exists: the livepatch core is built in and initialised. */
   readonly sysfsPresent: boolean;
   readonly patches: readonly PatchFacts[];
+  /**
+   * Patch directories whose names are not valid UTF-8, so that none of their
+   * attributes can be opened: listed as decoded, each invalid sequence shown
+   * as U+FFFD. Their state is unknown, not "no patch".
+   */
+  readonly undecodable: readonly string[];
 }
 
 const WRITE_ONLY = new Set(["force", "signal"]);
@@ -61,17 +67,25 @@ export function readLivepatchTree(ctx: CollectorContext): LivepatchFacts {
     if (!ctx.files.probeDir(sysPath(ctx.paths, "kernel")).ok) {
       throw new CollectorError(`sysfs is not available at ${ctx.paths.sysfs}`);
     }
-    return { sysfsPresent: false, patches: [] };
+    return { sysfsPresent: false, patches: [], undecodable: [] };
   }
   const patches: PatchFacts[] = [];
+  const undecodable: string[] = [];
   for (const entry of sorted(listing.entries)) {
     if (!entry.isDirectory()) continue;
     const patch = readPatch(ctx, `${root}/${entry.name}`, entry.name);
-    if (patch === undefined) ctx.log.debug({ patch: entry.name }, "patch vanished while being read");
-    else patches.push(patch);
+    if (patch !== undefined) patches.push(patch);
+    else if (entry.name.includes(REPLACEMENT_CHARACTER)) {
+      // The listing decoded the name as UTF-8, replacing what was not; the
+      // replaced name opens nothing, so this is not a patch that vanished.
+      ctx.files.invalid(`${root}/${entry.name}`, "patch directory name is not valid UTF-8");
+      undecodable.push(entry.name);
+    } else ctx.log.debug({ patch: entry.name }, "patch vanished while being read");
   }
-  return { sysfsPresent: true, patches };
+  return { sysfsPresent: true, patches, undecodable };
 }
+
+const REPLACEMENT_CHARACTER = "\uFFFD";
 
 /** Reads one patch; undefined when it vanished (5.1+ frees a patch once it is disabled). */
 function readPatch(ctx: CollectorContext, dir: string, name: string): PatchFacts | undefined {

@@ -76,7 +76,10 @@ function collect(ctx: CollectorContext, options: TransitionOptions, warnings: Wa
   const patch = inTransition[0];
   if (patch === undefined) {
     // "No transition" only when every patch is known not to be in one.
-    const undecided = livepatch.patches.filter((p) => p.status.state !== "ok" && !knownSettled(p)).map((p) => p.name);
+    const undecided = [
+      ...livepatch.patches.filter((p) => p.status.state !== "ok" && !knownSettled(p)).map((p) => p.name),
+      ...livepatch.undecodable,
+    ];
     if (undecided.length > 0) {
       throw new CollectorError(`cannot tell whether ${undecided.join(", ")} is in transition: its state is unknown`);
     }

@@ -28,7 +28,7 @@ export interface Derived {
   readonly modulesWithoutPatch: Fact<readonly ModuleWithoutPatch[]> | undefined;
   /** taint: loaded modules per taint letter (modules). */
   readonly moduleTaintLetters: Fact<ReadonlyMap<string, number>> | undefined;
-  /** reboot: every reason, installed and newest kernels (reboot with kernel); undefined when reboot failed. */
+  /** reboot: every reason, installed and newest kernels (reboot with kernel, modules); undefined when reboot failed. */
   readonly reboot: RebootFacts | undefined;
   /** readiness (livepatch, modules, kernel). */
   readonly readiness: ReadinessFacts | undefined;
@@ -42,7 +42,7 @@ type CollectorKey = keyof Readings | "taint" | "readiness";
 export const INPUTS: Readonly<Partial<Record<CollectorKey, readonly (keyof Readings)[]>>> = {
   livepatch: ["modules"],
   taint: ["modules"],
-  reboot: ["kernel"],
+  reboot: ["kernel", "modules"],
   readiness: ["livepatch", "modules", "kernel"],
   ...Object.fromEntries(CLIENT_NAMES.map((name) => [name, ["reboot", "kernel"]])),
 };
@@ -52,7 +52,10 @@ export const INPUTS: Readonly<Partial<Record<CollectorKey, readonly (keyof Readi
  * @param nowMs when the scrape started (a client's coverage end is compared with it)
  */
 export function derive(facts: Readings, ran: ReadonlySet<string>, nowMs: number): Derived {
-  const reboot = ran.has("reboot") && facts.reboot !== undefined ? rebootFacts(facts.reboot, facts.kernel) : undefined;
+  const reboot =
+    ran.has("reboot") && facts.reboot !== undefined
+      ? rebootFacts(facts.reboot, facts.kernel, facts.modules)
+      : undefined;
   const rebootCanWaitByClient: Partial<Record<ClientName, Fact<boolean>>> = {};
   for (const name of CLIENT_NAMES) {
     const client = facts[name];

@@ -19,7 +19,8 @@ export function modulesWithoutPatch(
   if (livepatch === undefined || modules === undefined) return unknown("dependency_failed");
   const loaded = modules.loaded;
   if (loaded.state !== "ok") return loaded;
-  const patchNames = new Set(livepatch.patches.map((p) => p.name));
+  // /proc/modules decodes a module name the way the sysfs listing does, so an undecodable patch matches too.
+  const patchNames = new Set([...livepatch.patches.map((p) => p.name), ...livepatch.undecodable]);
   return known(
     loaded.value
       .filter((m) => m.taint.includes("K") && !patchNames.has(m.name))

@@ -89,7 +89,8 @@ function noTransition(livepatch: LivepatchFacts | undefined): Fact<boolean> {
   if (transitions.some((t) => t.state === "ok" && t.value)) return known(false);
   // Kernels before 4.12 have no transition attribute: patches switch at once.
   const unread = transitions.find((t) => t.state === "unknown");
-  return unread ?? known(true);
+  if (unread !== undefined) return unread;
+  return livepatch.undecodable.length > 0 ? unknown("invalid") : known(true);
 }
 
 function overall(checks: readonly Fact<boolean>[]): Fact<boolean> {

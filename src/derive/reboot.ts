@@ -8,9 +8,12 @@
 //   distribution's version order (from os-release);
 // - running_kernel_modules_missing: the running kernel's /lib/modules
 //   directory is gone (its package was removed or replaced), so no module,
-//   live patches included, can be loaded from disk any more.
+//   live patches included, can be loaded from disk any more. A kernel built
+//   without module support (modules collector, else its configuration) never
+//   had that directory: the reason does not hold there.
 import { known, type Fact, unknown } from "../fact.js";
 import type { KernelFacts } from "../collectors/kernel.js";
+import type { ModulesFacts } from "../collectors/modules.js";
 import type { InstalledKernel, RebootReading, RebootSignal } from "../collectors/reboot.js";
 import { newestOfFlavour } from "../parse/kernel-release.js";
 import { versionSchemeFor } from "../parse/version-compare.js";
@@ -33,7 +36,11 @@ export interface RebootFacts {
   readonly newestKernel: Fact<string>;
 }
 
-export function rebootFacts(reading: RebootReading, kernel: KernelFacts | undefined): RebootFacts {
+export function rebootFacts(
+  reading: RebootReading,
+  kernel: KernelFacts | undefined,
+  modules: ModulesFacts | undefined,
+): RebootFacts {
   const { installed } = reading;
   const installedKernels: Fact<readonly string[]> =
     installed.state === "ok" ? known(installed.value.map((k) => k.release)) : installed;
@@ -60,7 +67,7 @@ export function rebootFacts(reading: RebootReading, kernel: KernelFacts | undefi
     } else {
       newer = newest;
     }
-    modulesMissing = runningModulesSignal(reading, running);
+    modulesMissing = runningModulesSignal(reading, running, moduleSupport(kernel, modules));
   }
   return {
     reasons: {
@@ -79,10 +86,21 @@ function sinceOf(installed: readonly InstalledKernel[], release: string): number
   return installed.find((k) => k.release === release)?.sinceSeconds;
 }
 
+/** Whether the running kernel loads modules: /proc says so, else its build configuration. */
+function moduleSupport(kernel: KernelFacts, modules: ModulesFacts | undefined): Fact<boolean> {
+  if (modules?.supported.state === "ok") return modules.supported;
+  if (kernel.config.state === "ok") return known(kernel.config.value.options.CONFIG_MODULES !== "n");
+  return modules?.supported ?? unknown("dependency_failed");
+}
+
 /** Removing the running kernel's directory changed /lib/modules itself: its mtime says when. */
-function runningModulesSignal(reading: RebootReading, running: string): Fact<RebootSignal> {
+function runningModulesSignal(reading: RebootReading, running: string, supported: Fact<boolean>): Fact<RebootSignal> {
+  const notRequired = known({ required: false, sinceSeconds: undefined });
+  if (supported.state === "ok" && !supported.value) return notRequired;
   const dir = reading.modulesDir;
   if (dir.state !== "ok") return dir;
-  if (dir.value.releases.includes(running)) return known({ required: false, sinceSeconds: undefined });
+  if (dir.value.releases.includes(running)) return notRequired;
+  // Gone, and needed only if this kernel loads modules.
+  if (supported.state !== "ok") return supported;
   return known({ required: true, sinceSeconds: dir.value.changedSeconds });
 }

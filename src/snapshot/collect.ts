@@ -58,7 +58,13 @@ export class SnapshotSource {
     const shared = new SharedReadings();
     // Synchronous collectors finish inside run(), in documentation order.
     const runs = await Promise.all(this.toRun.map((name) => this.run(name, this.options.readers[name], facts, shared)));
-    return { takenAtMs, facts, derived: derive(facts, new Set(this.toRun), takenAtMs), runs };
+    return {
+      takenAtMs,
+      paths: this.options.paths,
+      facts,
+      derived: derive(facts, new Set(this.toRun), takenAtMs),
+      runs,
+    };
   }
 
   private async run<N extends CollectorName>(

@@ -3,6 +3,7 @@
 // check report, landing page) renders a Snapshot and reads nothing itself.
 import type { Derived } from "../derive/index.js";
 import type { FileErrorReason } from "../fs/file-access.js";
+import type { HostPaths } from "../fs/host-paths.js";
 import type { CollectorName, FactsByCollector } from "../registry.js";
 
 export interface CollectorRun {
@@ -19,6 +20,8 @@ export interface CollectorRun {
 export interface Snapshot {
   /** When collection started, in milliseconds since the epoch. */
   readonly takenAtMs: number;
+  /** Where the host was read (--path.*): what the human views say they describe. */
+  readonly paths: HostPaths;
   /** Facts of each collector that succeeded. */
   readonly facts: Partial<FactsByCollector>;
   /** What the facts say together (src/derive). */

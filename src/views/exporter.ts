@@ -10,6 +10,7 @@ const REJECTION_NOTES: Readonly<Record<RejectionReason, string>> = {
   max_requests: "503, --web.max-requests",
   rate_limit: "429, rate_limit of the web config",
   unauthorized: "401, basic authentication",
+  auth_busy: "429, the budget of password checks is spent: a flood of unknown credentials",
   request_body: "413",
 };
 

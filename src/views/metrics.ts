@@ -1,36 +1,118 @@
 // The only module that imports prom-client: samples in, Prometheus text out.
 //
-// A fresh Registry per scrape, with one Gauge (or Counter) per family that has
-// samples: a family with no sample is not rendered at all, where a Gauge kept
-// from an earlier scrape would print a stale value, and an unlabeled Gauge never
-// set would print 0 — a lie here. process_* and nodejs_* come from
-// prom-client's default metrics in their own registry, dropped by
-// --web.disable-exporter-metrics.
+// prom-client as it is designed to be used: one Registry for the life of the
+// process, each family created once (on its first sample), and its values set
+// in its collect() from the scrape being rendered, after a reset() so that a
+// series which vanished from the host vanishes from /metrics. A family with no
+// sample in this scrape is not rendered at all (after reset() an unlabeled
+// Gauge would print 0: a lie here), so the families are rendered one by one
+// with registry.getSingleMetricAsString(), in catalog order.
 //
-// What this costs is measured by bench/ (docs/performance.md): about 1.5 µs
-// per series for our families and ~0.5 ms per scrape for the default metrics
-// (their event-loop histogram summary), the price of rendering through the
-// library every Prometheus user knows.
-import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
+// process_* and nodejs_*: the groups of prom-client's default metrics that
+// earn their cost are registered in the same registry (RUNTIME_GROUPS below;
+// what each costs is measured by `npm run bench`, docs/performance.md);
+// --web.exporter-metrics.extended adds the others, --web.disable-exporter-metrics
+// drops them all.
+import { Counter, Gauge, Registry } from "prom-client";
+import eventLoopLag from "prom-client/lib/metrics/eventLoopLag.js";
+import gc from "prom-client/lib/metrics/gc.js";
+import heapSizeAndUsed from "prom-client/lib/metrics/heapSizeAndUsed.js";
+import heapSpacesSizeAndUsed from "prom-client/lib/metrics/heapSpacesSizeAndUsed.js";
+import osMemoryHeap from "prom-client/lib/metrics/osMemoryHeap.js";
+import processCpuTotal from "prom-client/lib/metrics/processCpuTotal.js";
+import processHandles from "prom-client/lib/metrics/processHandles.js";
+import processMaxFileDescriptors from "prom-client/lib/metrics/processMaxFileDescriptors.js";
+import processOpenFileDescriptors from "prom-client/lib/metrics/processOpenFileDescriptors.js";
+import processRequests from "prom-client/lib/metrics/processRequests.js";
+import processResources from "prom-client/lib/metrics/processResources.js";
+import processStartTime from "prom-client/lib/metrics/processStartTime.js";
+import version from "prom-client/lib/metrics/version.js";
 import { METRICS } from "./catalog.js";
 import type { Sample } from "./view.js";
 
+interface RuntimeGroup {
+  readonly register: (registry: Registry) => void;
+  /** Served with default flags; the others only with --web.exporter-metrics.extended. */
+  readonly byDefault: boolean;
+}
+
+/**
+ * prom-client's default metric groups, in collectDefaultMetrics' order. Kept
+ * by default: the process collector every Prometheus client library has
+ * (CPU, memory, file descriptors, start time) and the V8 heap's size, each a
+ * system call or a V8 call per scrape. Left to --web.exporter-metrics.extended:
+ * the event-loop delay (0.5-0.9 ms per scrape for its percentiles, more than
+ * everything else together, and a libuv timer every 10 ms, scraped or not),
+ * GC durations (an observer on every GC, up to 36 series), heap
+ * spaces (27 series), active handles, requests and resources (a walk over
+ * every handle per scrape), and nodejs_version_info (livepatch_exporter_build_info
+ * carries the version).
+ */
+export const RUNTIME_GROUPS = {
+  processCpuTotal: { register: processCpuTotal, byDefault: true },
+  processStartTime: { register: processStartTime, byDefault: true },
+  osMemoryHeap: { register: osMemoryHeap, byDefault: true },
+  processOpenFileDescriptors: { register: processOpenFileDescriptors, byDefault: true },
+  processMaxFileDescriptors: { register: processMaxFileDescriptors, byDefault: true },
+  eventLoopLag: { register: eventLoopLag, byDefault: false },
+  processResources: { register: processResources, byDefault: false },
+  processHandles: { register: processHandles, byDefault: false },
+  processRequests: { register: processRequests, byDefault: false },
+  heapSizeAndUsed: { register: heapSizeAndUsed, byDefault: true },
+  heapSpacesSizeAndUsed: { register: heapSpacesSizeAndUsed, byDefault: false },
+  version: { register: version, byDefault: false },
+  gc: { register: gc, byDefault: false },
+} as const satisfies Record<string, RuntimeGroup>;
+
+export type RuntimeGroupName = keyof typeof RUNTIME_GROUPS;
+
+export const RUNTIME_GROUP_NAMES = Object.keys(RUNTIME_GROUPS) as RuntimeGroupName[];
+
 /** Gauges named like counters, which `promtool check metrics` rejects. */
-const MISNAMED_DEFAULT_METRICS = [
+const MISNAMED_DEFAULT_METRICS = new Set([
   "nodejs_active_handles_total",
   "nodejs_active_requests_total",
   "nodejs_active_resources_total",
-];
+]);
+
+export interface RendererOptions {
+  /** process_* and nodejs_*: false with --web.disable-exporter-metrics. */
+  readonly exporterMetrics: boolean;
+  /** Every group of prom-client's default metrics (--web.exporter-metrics.extended). */
+  readonly extendedExporterMetrics?: boolean;
+  /** Exactly these groups, whatever the two above say (the benchmark's per-group costs). */
+  readonly runtimeGroups?: readonly RuntimeGroupName[];
+}
+
+/** The runtime metric groups the options ask for. */
+export function runtimeGroupsFor(options: RendererOptions): RuntimeGroupName[] {
+  if (options.runtimeGroups !== undefined) return [...options.runtimeGroups];
+  if (!options.exporterMetrics) return [];
+  return RUNTIME_GROUP_NAMES.filter(
+    (name) => options.extendedExporterMetrics === true || RUNTIME_GROUPS[name].byDefault,
+  );
+}
+
+/** Catalog order: the order of docs/metrics.md and of /metrics. */
+const CATALOG_ORDER = Object.keys(METRICS);
+
+const NO_SAMPLES: ReadonlyMap<string, readonly Sample[]> = new Map();
 
 export class MetricsRenderer {
-  private readonly processRegistry: Registry | undefined;
+  private readonly registry = new Registry();
+  /** Our families, each created on its first sample and kept. */
+  private readonly families = new Set<string>();
+  /** The process_* and nodejs_* families, in registration order. */
+  private readonly runtimeNames: readonly string[];
+  /** The scrape being rendered, by family: what the families' collect() set. */
+  private current = NO_SAMPLES;
+  /** Renders run one after the other: collect() reads this.current. */
+  private previous: Promise<unknown> = Promise.resolve();
 
-  constructor(options: { readonly exporterMetrics: boolean }) {
-    if (options.exporterMetrics) {
-      this.processRegistry = new Registry();
-      collectDefaultMetrics({ register: this.processRegistry });
-      for (const name of MISNAMED_DEFAULT_METRICS) this.processRegistry.removeSingleMetric(name);
-    }
+  constructor(options: RendererOptions) {
+    for (const name of runtimeGroupsFor(options)) RUNTIME_GROUPS[name].register(this.registry);
+    for (const name of MISNAMED_DEFAULT_METRICS) this.registry.removeSingleMetric(name);
+    this.runtimeNames = this.registry.getMetricsAsArray().map((metric) => metric.name);
   }
 
   /** The exact Content-Type of the exposition format this renders. */
@@ -38,26 +120,59 @@ export class MetricsRenderer {
     return Registry.PROMETHEUS_CONTENT_TYPE;
   }
 
-  async render(samples: readonly Sample[]): Promise<string> {
-    const registry = new Registry();
-    const families = new Map<string, Gauge | Counter>();
+  render(samples: readonly Sample[]): Promise<string> {
+    const rendered = this.previous.then(() => this.renderNow(samples));
+    this.previous = rendered.catch(() => undefined);
+    return rendered;
+  }
+
+  private async renderNow(samples: readonly Sample[]): Promise<string> {
+    const byName = new Map<string, Sample[]>();
     for (const sample of samples) {
-      let family = families.get(sample.name);
-      if (family === undefined) {
-        const spec = METRICS[sample.name];
-        // Views emit only the names they declare (SampleSink's types): this is a bug, not input.
-        if (spec === undefined) throw new Error(`undeclared metric ${sample.name}`);
-        const config = { name: sample.name, help: spec.help, labelNames: spec.labels, registers: [registry] };
-        // A counter's sample is its running total, kept by its owner; inc() from 0 sets it.
-        family = spec.type === "counter" ? new Counter(config) : new Gauge(config);
-        families.set(sample.name, family);
+      const list = byName.get(sample.name);
+      if (list !== undefined) {
+        list.push(sample);
+        continue;
       }
-      if (family instanceof Counter) family.inc(sample.labels, sample.value);
-      else family.set(sample.labels, sample.value);
+      this.ensureFamily(sample.name);
+      byName.set(sample.name, [sample]);
     }
-    const own = await registry.metrics();
-    if (this.processRegistry === undefined) return own;
-    const process = await this.processRegistry.metrics();
-    return own === "\n" ? process : `${own}\n${process}`;
+    this.current = byName;
+    try {
+      const names = [...CATALOG_ORDER.filter((name) => byName.has(name)), ...this.runtimeNames];
+      const texts = await Promise.all(names.map((name) => this.registry.getSingleMetricAsString(name)));
+      return texts.length === 0 ? "\n" : `${texts.join("\n\n")}\n`;
+    } finally {
+      this.current = NO_SAMPLES;
+    }
+  }
+
+  private ensureFamily(name: string): void {
+    if (this.families.has(name)) return;
+    const spec = METRICS[name];
+    // Views emit only the names they declare (SampleSink's types): this is a bug, not input.
+    if (spec === undefined) throw new Error(`undeclared metric ${name}`);
+    // Inside collect(), `this` is the metric.
+    const scraped = (): readonly Sample[] => this.current.get(name) ?? [];
+    const config = { name, help: spec.help, labelNames: spec.labels, registers: [this.registry] };
+    if (spec.type === "counter") {
+      // A counter's sample is its running total, kept by its owner: inc() after reset() sets it.
+      new Counter({
+        ...config,
+        collect(this: Counter) {
+          this.reset();
+          for (const sample of scraped()) this.inc(sample.labels, sample.value);
+        },
+      });
+    } else {
+      new Gauge({
+        ...config,
+        collect(this: Gauge) {
+          this.reset();
+          for (const sample of scraped()) this.set(sample.labels, sample.value);
+        },
+      });
+    }
+    this.families.add(name);
   }
 }

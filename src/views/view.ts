@@ -4,6 +4,7 @@
 // I/O. A view can only emit the names and labels it declares.
 import type { Fact } from "../fact.js";
 import type { Derived } from "../derive/index.js";
+import { escapeLabels } from "./escape.js";
 
 export interface MetricSpec {
   readonly type: "gauge" | "counter";
@@ -35,12 +36,16 @@ export interface Sample {
 
 type LabelsOf<M extends MetricSpecs, N extends keyof M> = M[N]["labels"][number];
 
-/** Collects the samples of one view, typed by its specs, into a scrape's list. */
+/**
+ * Collects the samples of one view, typed by its specs, into a scrape's list.
+ * Every label value goes through escapeLabels: a host's name with a control
+ * character in it is shown escaped, never raw.
+ */
 export class SampleSink<M extends MetricSpecs> {
   constructor(private readonly out: Sample[]) {}
 
   emit<N extends keyof M & string>(name: N, labels: Readonly<Record<LabelsOf<M, N>, string>>, value: number): void {
-    this.out.push({ name, labels, value });
+    this.out.push({ name, labels: escapeLabels(labels), value });
   }
 
   /** Emits the fact's value when known; records why when it is not (with unavailableAs). */
@@ -57,7 +62,7 @@ export class SampleSink<M extends MetricSpecs> {
 
   /** livepatch_fact_unavailable{name,reason} 1: a host fact this scrape could not determine. */
   unavailable(name: string, reason: string): void {
-    this.out.push({ name: FACT_UNAVAILABLE, labels: { name, reason }, value: 1 });
+    this.out.push({ name: FACT_UNAVAILABLE, labels: escapeLabels({ name, reason }), value: 1 });
   }
 }
 

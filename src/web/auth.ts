@@ -1,28 +1,54 @@
-// HTTP basic authentication against bcrypt hashes (basic_auth_users).
+// HTTP basic authentication against bcrypt hashes (basic_auth_users), built
+// so that it cannot be used to deny service.
 //
+// - bcrypt is slow on purpose (cost 10 is ~75 ms in JavaScript). Valid
+//   credentials are remembered: a scrape with them costs one HMAC, no bcrypt.
+//   The cache is keyed by an HMAC (with a key drawn at start) of user, hash and
+//   password, so neither passwords nor anything that could be attacked faster
+//   than bcrypt is kept; it holds only credentials that matched, so a flood of
+//   wrong passwords cannot evict them; and it is bounded.
+// - A reload of the web configuration keeps the remembered credentials of
+//   users whose hash is unchanged and drops every other: a changed password or
+//   a removed user is refused at once.
+// - Recent failures are remembered too (a separate bounded cache): a client
+//   retrying the same wrong password costs nothing.
+// - Everything else needs a bcrypt comparison, on the process's bcrypt budget
+//   (src/web/bcrypt.ts: a worker thread, one at a time, a short queue); when
+//   it is spent the answer is "busy" (429) at once. Identical checks in flight
+//   share one comparison.
 // - An unknown user costs the same as a wrong password: the password is
 //   compared with a configured hash of the most common cost anyway, so
 //   response times do not tell which user names exist.
-// - bcrypt is slow on purpose (cost 10 is ~75 ms in JavaScript), so results
-//   are cached, keyed by a SHA-256 of user, hash and password (the password
-//   itself is never kept), in a bounded LRU; identical checks in flight share
-//   one computation; and computations run one at a time, so a flood of wrong
-//   passwords costs at most one core while cached scrapes still pass.
-import { compare } from "bcryptjs";
-import { createHash } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
+import { sharedBcryptQueue, type BcryptQueue } from "./bcrypt.js";
 
 /** bcrypt only looks at 72 bytes; Go's bcrypt rejects longer passwords, and so do we. */
 const MAX_PASSWORD_BYTES = 72;
-const DEFAULT_CACHE_SIZE = 1024;
+/** Valid credentials: one per user and password in use; generous for any scrape setup. */
+const DEFAULT_VALID_CACHE_SIZE = 256;
+const DEFAULT_INVALID_CACHE_SIZE = 1024;
 /** Bounds the Authorization header we decode (the server caps all headers too). */
 const MAX_CREDENTIALS_LENGTH = 1024;
 
-export type Verify = (password: string, hash: string) => Promise<boolean>;
+/** allowed: pass; denied: 401; busy: the bcrypt budget is spent, 429. */
+export type AuthVerdict = "allowed" | "denied" | "busy";
 
 export interface Credentials {
   readonly user: string;
   readonly password: string;
 }
+
+export interface BasicAuthOptions {
+  /** Where comparisons run; the process's shared budget by default. */
+  readonly bcrypt?: Pick<BcryptQueue, "tryCompare">;
+  /** The configuration this one replaces: its remembered credentials of unchanged users carry over. */
+  readonly previous?: BasicAuth;
+  readonly validCacheSize?: number;
+  readonly invalidCacheSize?: number;
+}
+
+/** Drawn once per process: cache keys mean nothing outside it. */
+let cacheKeySecret: Buffer | undefined;
 
 /** "Basic <base64 user:password>" -> credentials; undefined when malformed or absent. */
 export function parseBasicAuth(header: string | undefined): Credentials | undefined {
@@ -37,64 +63,79 @@ export function parseBasicAuth(header: string | undefined): Credentials | undefi
 }
 
 export class BasicAuth {
-  private readonly cache = new Map<string, boolean>();
+  /** Cache key -> the user and hash it matched; insertion order is least recently used first. */
+  private readonly valid = new Map<string, { readonly user: string; readonly hash: string }>();
+  private readonly invalid = new Set<string>();
   private readonly inFlight = new Map<string, Promise<boolean>>();
-  private queue: Promise<unknown> = Promise.resolve();
   private readonly decoyHash: string;
 
   constructor(
     private readonly users: ReadonlyMap<string, string>,
-    private readonly options: { readonly cacheSize?: number; readonly verify?: Verify } = {},
+    private readonly options: BasicAuthOptions = {},
   ) {
     const decoy = mostCommonCostHash([...users.values()]);
     if (decoy === undefined) throw new Error("BasicAuth needs at least one user");
     this.decoyHash = decoy;
+    for (const [key, entry] of options.previous?.valid ?? []) {
+      if (users.get(entry.user) === entry.hash) this.valid.set(key, entry);
+    }
   }
 
-  /** Whether the Authorization header carries a configured user and its password. */
-  async check(header: string | undefined): Promise<boolean> {
+  /** Whether the Authorization header carries a configured user and its password; synchronous when cached. */
+  check(header: string | undefined): AuthVerdict | Promise<AuthVerdict> {
     const credentials = parseBasicAuth(header);
-    if (credentials === undefined) return false;
+    if (credentials === undefined) return "denied";
     const { user, password } = credentials;
-    if (Buffer.byteLength(password) > MAX_PASSWORD_BYTES) return false;
+    if (Buffer.byteLength(password) > MAX_PASSWORD_BYTES) return "denied";
     const userHash = this.users.get(user);
     const hash = userHash ?? this.decoyHash;
-    const key = createHash("sha256").update(user).update("\0").update(hash).update("\0").update(password).digest("hex");
-    const cached = this.cache.get(key);
-    if (cached !== undefined) {
+    const key = cacheKey(user, hash, password);
+    const valid = this.valid.get(key);
+    if (valid !== undefined) {
       // Refresh its place in the LRU order.
-      this.cache.delete(key);
-      this.cache.set(key, cached);
-      return cached && userHash !== undefined;
+      this.valid.delete(key);
+      this.valid.set(key, valid);
+      return "allowed";
     }
+    if (this.invalid.has(key)) return "denied";
     let pending = this.inFlight.get(key);
     if (pending === undefined) {
-      pending = this.serialized(() => (this.options.verify ?? compare)(password, hash))
+      const comparison = (this.options.bcrypt ?? sharedBcryptQueue()).tryCompare(password, hash);
+      if (comparison === undefined) return "busy";
+      pending = comparison
         .then((matches) => {
-          this.remember(key, matches);
-          return matches;
+          // The decoy hash belongs to a real user: a match there is still a failure.
+          const ok = matches && userHash !== undefined;
+          if (ok) remember(this.valid, key, { user, hash }, this.options.validCacheSize ?? DEFAULT_VALID_CACHE_SIZE);
+          else remember(this.invalid, key, undefined, this.options.invalidCacheSize ?? DEFAULT_INVALID_CACHE_SIZE);
+          return ok;
         })
         .finally(() => this.inFlight.delete(key));
       this.inFlight.set(key, pending);
     }
-    const matches = await pending;
-    // The decoy hash belongs to a real user: a match there is still a failure.
-    return matches && userHash !== undefined;
+    return pending.then((ok) => (ok ? "allowed" : "denied"));
   }
+}
 
-  private serialized(work: () => Promise<boolean>): Promise<boolean> {
-    const run = this.queue.then(work, work);
-    this.queue = run.catch(() => undefined);
-    return run.catch(() => false);
-  }
+function cacheKey(user: string, hash: string, password: string): string {
+  cacheKeySecret ??= randomBytes(32);
+  return createHmac("sha256", cacheKeySecret)
+    .update(user)
+    .update("\0")
+    .update(hash)
+    .update("\0")
+    .update(password)
+    .digest("base64");
+}
 
-  private remember(key: string, value: boolean): void {
-    if (this.cache.size >= (this.options.cacheSize ?? DEFAULT_CACHE_SIZE)) {
-      const oldest = this.cache.keys().next();
-      if (oldest.done !== true) this.cache.delete(oldest.value);
-    }
-    this.cache.set(key, value);
+/** Adds to a bounded cache in LRU order (a Map or a Set), evicting the least recently used. */
+function remember<V>(cache: Map<string, V> | Set<string>, key: string, value: V, size: number): void {
+  if (cache.size >= size) {
+    const oldest = cache.keys().next();
+    if (oldest.done !== true) cache.delete(oldest.value);
   }
+  if (cache instanceof Map) cache.set(key, value);
+  else cache.add(key);
 }
 
 /** A hash whose cost most users have: the decoy for unknown users then takes the usual time. */

@@ -6,14 +6,16 @@
 import type { AddressInfo } from "node:net";
 import { createApp } from "../app.js";
 import type { Exporter } from "../exporter.js";
+import { connectionCap, openFileLimit } from "../file-limit.js";
 import { loadRuntimeInfo, type RuntimeInfo } from "../host-info.js";
 import type { Logger } from "../log.js";
 import type { ExporterOptions } from "../options.js";
 import { REVISION, VERSION } from "../version.js";
 import { webSamples } from "../views/exporter.js";
 import { MetricsRenderer } from "../views/metrics.js";
+import { Admission } from "./admission.js";
+import { ConnectionGuard } from "./connections.js";
 import { createGate, Rejections } from "./gate.js";
-import { InFlightLimit } from "./limits.js";
 import { WebConfigSource, type ActiveWebConfig } from "./reload.js";
 import { applyTls, createWebServer, type WebServer } from "./server.js";
 import { tlsRestartNeeded } from "./tls.js";
@@ -41,7 +43,7 @@ export function createFront(options: ExporterOptions, exporter: Exporter, log: L
   const rejections = new Rejections();
   const app = createApp({
     snapshot: () => exporter.source.snapshot(),
-    renderer: new MetricsRenderer({ exporterMetrics: options.exporterMetrics }),
+    renderer: new MetricsRenderer(options),
     telemetryPath: options.telemetryPath,
     build: { version: VERSION, revision: REVISION },
     isReady: () => ready,
@@ -49,10 +51,8 @@ export function createFront(options: ExporterOptions, exporter: Exporter, log: L
     log,
     extraSamples: () => webSamples({ configFile: web?.status(), rejected: rejections.snapshot() }),
   });
-  const gate = createGate(
-    { active: () => web?.current, limit: new InFlightLimit(options.web.maxRequests), rejections, log },
-    app,
-  );
+  const admission = new Admission(options.web.maxRequests);
+  const gate = createGate({ active: () => web?.current, admission, rejections, log }, app);
   const server = createWebServer(
     gate,
     web?.current.tls,
@@ -60,6 +60,11 @@ export function createFront(options: ExporterOptions, exporter: Exporter, log: L
     { headersTimeoutMs: options.web.headersTimeoutMs, requestTimeoutMs: options.web.requestTimeoutMs },
     log,
   );
+  const connections = new ConnectionGuard(server, {
+    cap: connectionCap(openFileLimit(), exporter.clients.names.length),
+    log,
+  });
+  server.on("connection", () => admission.connectionAccepted());
 
   return {
     server,
@@ -68,6 +73,7 @@ export function createFront(options: ExporterOptions, exporter: Exporter, log: L
         server.once("error", reject);
         server.listen(options.listen.port, options.listen.host ?? "::", () => {
           server.off("error", reject);
+          server.on("error", (error) => connections.acceptFailed(error));
           web?.start();
           const tls = web?.current.tls;
           const address = describeAddress(server.address());

@@ -1,17 +1,34 @@
 // What every request passes before the application sees it, in this order:
-// configured response headers, no request body, --web.max-requests, the
-// rate limit, basic authentication. Refusals are plain text without internals
-// and are counted by reason (livepatch_exporter_http_requests_rejected_total).
+// configured response headers, no request body, the rate limit, basic
+// authentication, then --web.max-requests (src/web/admission.ts) for all but
+// the probes. Authentication comes before the request limit: requests without
+// valid credentials never take a place from scrapes, and their bcrypt work
+// has its own small budget (429 beyond it). Refusals are plain text without
+// internals and are counted by reason
+// (livepatch_exporter_http_requests_rejected_total).
+//
+// Refusals for being busy (503 max_requests, 429 auth_busy and rate_limit)
+// carry Retry-After: 1. The first on a connection is immediate; a connection
+// refused again within that second gets its answer when the second is over.
+// A client that honours Retry-After never notices; one that retries at once
+// (a load generator, an attacker) is paced, and cannot keep the event loop
+// busy refusing it while connections wait to be accepted.
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import type { Logger } from "../log.js";
-import { hasRequestBody, type InFlightLimit } from "./limits.js";
+import type { Admission } from "./admission.js";
+import type { AuthVerdict } from "./auth.js";
+import { hasRequestBody } from "./limits.js";
 import type { ActiveWebConfig } from "./reload.js";
 
-export const REJECTION_REASONS = ["max_requests", "rate_limit", "unauthorized", "request_body"] as const;
+export const REJECTION_REASONS = ["max_requests", "rate_limit", "unauthorized", "auth_busy", "request_body"] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
 /** Paths that stay reachable under load: probes must see the process, not the queue. */
 const UNLIMITED_PATHS: ReadonlySet<string> = new Set(["/-/healthy", "/-/ready"]);
+
+/** Retry-After of busy refusals, and the pace of refusals on one connection. */
+const RETRY_AFTER_SECONDS = 1;
 
 export class Rejections {
   private readonly counts = new Map<RejectionReason, number>(REJECTION_REASONS.map((r) => [r, 0]));
@@ -28,7 +45,7 @@ export class Rejections {
 export interface GateOptions {
   /** The web configuration in force; undefined without --web.config.file. */
   readonly active: () => ActiveWebConfig | undefined;
-  readonly limit: InFlightLimit;
+  readonly admission: Admission;
   readonly rejections: Rejections;
   readonly log: Logger;
 }
@@ -39,6 +56,47 @@ export function createGate(options: GateOptions, next: RequestListener): Request
     res.statusCode = status;
     res.setHeader("Content-Type", "text/plain; charset=utf-8");
     res.end(`${text}\n`);
+  };
+
+  // When each connection may next be refused for being busy.
+  const nextBusyRefusal = new WeakMap<Socket, number>();
+  const refuseBusy = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    reason: RejectionReason,
+    status: number,
+    text: string,
+  ): void => {
+    res.setHeader("Retry-After", String(RETRY_AFTER_SECONDS));
+    const now = performance.now();
+    const at = Math.max(now, nextBusyRefusal.get(req.socket) ?? now);
+    nextBusyRefusal.set(req.socket, at + RETRY_AFTER_SECONDS * 1000);
+    if (at <= now) {
+      refuse(res, reason, status, text);
+      return;
+    }
+    const timer = setTimeout(() => refuse(res, reason, status, text), at - now);
+    res.once("close", () => clearTimeout(timer));
+  };
+
+  const proceed = (req: IncomingMessage, res: ServerResponse, verdict: AuthVerdict): void => {
+    if (res.destroyed) return; // the client left while its password was checked
+    if (verdict === "denied") {
+      res.setHeader("WWW-Authenticate", 'Basic realm="livepatch_exporter", charset="UTF-8"');
+      refuse(res, "unauthorized", 401, "Unauthorized");
+      return;
+    }
+    if (verdict === "busy") {
+      refuseBusy(req, res, "auth_busy", 429, "Too many password checks in progress");
+      return;
+    }
+    if (UNLIMITED_PATHS.has((req.url ?? "/").split("?")[0] ?? "/")) {
+      next(req, res);
+      return;
+    }
+    if (!options.admission.admit(req, res, () => next(req, res))) {
+      refuseBusy(req, res, "max_requests", 503, "Too many parallel requests; see --web.max-requests");
+    }
   };
 
   return (req: IncomingMessage, res: ServerResponse) => {
@@ -54,32 +112,17 @@ export function createGate(options: GateOptions, next: RequestListener): Request
         return;
       }
     }
-    if (!UNLIMITED_PATHS.has((req.url ?? "/").split("?")[0] ?? "/")) {
-      if (!options.limit.tryAcquire()) {
-        res.setHeader("Retry-After", "1");
-        refuse(res, "max_requests", 503, "Too many parallel requests; see --web.max-requests");
-        return;
-      }
-      res.once("close", () => options.limit.release());
-    }
     if (active?.rateLimiter !== undefined && !active.rateLimiter.take()) {
-      refuse(res, "rate_limit", 429, "Too Many Requests");
+      refuseBusy(req, res, "rate_limit", 429, "Too Many Requests");
       return;
     }
-    const auth = active?.auth;
-    if (auth === undefined) {
-      next(req, res);
+    const verdict = active?.auth?.check(req.headers.authorization) ?? "allowed";
+    if (typeof verdict === "string") {
+      proceed(req, res, verdict);
       return;
     }
-    auth.check(req.headers.authorization).then(
-      (ok) => {
-        if (ok) {
-          next(req, res);
-          return;
-        }
-        res.setHeader("WWW-Authenticate", 'Basic realm="livepatch_exporter", charset="UTF-8"');
-        refuse(res, "unauthorized", 401, "Unauthorized");
-      },
+    verdict.then(
+      (result) => proceed(req, res, result),
       (error: unknown) => {
         options.log.error({ err: error instanceof Error ? error.message : String(error) }, "authentication failed");
         if (!res.headersSent) {

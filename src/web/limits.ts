@@ -1,24 +1,8 @@
 // The limits that keep one exporter from being knocked over by its clients:
-// parallel requests (--web.max-requests), a token bucket (rate_limit of the
-// web config), request bodies (an exporter takes none), and the HTTP server's
-// own timeouts and sizes.
+// a token bucket (rate_limit of the web config), request bodies (an exporter
+// takes none), and the HTTP server's own timeouts and sizes. Parallel
+// requests (--web.max-requests) are src/web/admission.ts.
 import type { IncomingMessage } from "node:http";
-
-/** Counts requests being served; refuses beyond the limit (0: no limit). */
-export class InFlightLimit {
-  private count = 0;
-  constructor(readonly max: number) {}
-
-  tryAcquire(): boolean {
-    if (this.max > 0 && this.count >= this.max) return false;
-    this.count += 1;
-    return true;
-  }
-
-  release(): void {
-    this.count = Math.max(0, this.count - 1);
-  }
-}
 
 /** Go's rate.Limiter as the toolkit uses it: one token per interval, at most `burst` saved up. */
 export class TokenBucket {

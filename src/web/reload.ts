@@ -42,8 +42,12 @@ interface Reading {
   readonly result: { ok: true; active: ActiveWebConfig } | { ok: false; error: WebConfigError };
 }
 
-/** Reads and validates the file and everything it names. Never throws. */
-export function readWebConfig(configPath: string): Reading {
+/**
+ * Reads and validates the file and everything it names. Never throws.
+ * `previous`, the configuration in force, hands over what stays valid (the
+ * remembered credentials of unchanged users).
+ */
+export function readWebConfig(configPath: string, previous?: ActiveWebConfig): Reading {
   const text = readText(configPath, CONFIG_CAP_BYTES);
   if (!text.ok) {
     return {
@@ -59,7 +63,10 @@ export function readWebConfig(configPath: string): Reading {
     const active: ActiveWebConfig = {
       config,
       tls,
-      auth: config.users.size === 0 ? undefined : new BasicAuth(config.users),
+      auth:
+        config.users.size === 0
+          ? undefined
+          : new BasicAuth(config.users, previous?.auth === undefined ? {} : { previous: previous.auth }),
       rateLimiter:
         config.rateLimit === undefined
           ? undefined
@@ -117,7 +124,7 @@ export class WebConfigSource {
 
   /** Re-reads the files; switches to the new configuration when it changed and is valid. */
   reload(): "unchanged" | "reloaded" | "failed" {
-    const reading = readWebConfig(this.configPath);
+    const reading = readWebConfig(this.configPath, this.active);
     if (reading.fingerprint === this.fingerprint) {
       // Back to the configuration in force (a bad edit was reverted).
       if (!this.lastSuccess) this.options.log.info({ file: this.configPath }, "web config is valid again");

@@ -113,6 +113,10 @@ describe("client runs over fake executables", () => {
       [{ "*": { stderr: "something broke\n", exit: 3 } }, "exit_status"],
       [{ "*": { stdout: '{"Status": [' } }, "unparseable"],
       [{ "*": { stdout: "" } }, "unparseable"],
+      // Nonsense a broken or hostile client could print: valid JSON, but not a status.
+      [{ "*": { stdout: `${'{"a":'.repeat(100_000)}1${"}".repeat(100_000)}` } }, "unparseable"],
+      [{ "*": { stdout: `${"[".repeat(100_000)}${"]".repeat(100_000)}` } }, "unparseable"],
+      [{ "*": { stdout: '{"Client-Version": "10.8.3", "tier": "updates"}\n' } }, "unparseable"],
     ];
     for (const [behaviours, reason] of cases) {
       const run = await runFake("canonical_livepatch", behaviours);
@@ -172,6 +176,24 @@ describe("client runs over fake executables", () => {
     const pids = fake.pids();
     assert.equal(pids.length, 2, "the script and its sleeping child");
     await waitFor("the hung processes to die", () => pids.every((pid) => !isRunning(pid)), 3_000);
+  });
+
+  it("a child that escapes with setsid and holds stdout: the run ends with the client's exit, the child is killed", async () => {
+    for (const [behaviour, expected] of [
+      [{ stdout: KPATCH_LIST, escape: true }, "success"],
+      [{ stderr: "something broke\n", exit: 3, escape: true }, "exit_status"],
+    ] as const) {
+      const fake = fakeClient("kpatch", { list: behaviour });
+      const started = Date.now();
+      const run = await runner(CLIENTS.kpatch, fake.path, { timeoutMs: 20_000 }).runOnce();
+      const elapsed = Date.now() - started;
+      assert.equal(run && failureOf(run), expected, "reported by the exit status, not as a timeout");
+      assert.ok(elapsed < 10_000, `ended after ${elapsed} ms, long before the 20 s timeout`);
+      const [script, escaped] = fake.pids();
+      assert.ok(script !== undefined && escaped !== undefined, "the script and the child it left behind");
+      assert.equal(fake.escapedSession(), escaped, "the child leads a session of its own: killing the group misses it");
+      await waitFor("the escaped child to be killed", () => !isRunning(escaped), 5_000);
+    }
   });
 
   it("megabytes of output: killed at the cap, not read into memory", async () => {

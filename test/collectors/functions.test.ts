@@ -56,15 +56,40 @@ describe("the stuck transition, with the flags on (the issue's acceptance)", () 
 
   it("check and the landing page say it too", async () => {
     const report = buildReport(await snapshotOf(handmadeTree("busy-stuck-stack"), withAll()));
-    const texts = report.sections.flatMap((s) => s.findings.map((f) => `${f.level}: ${f.text}`));
+    const findings = report.sections.flatMap((s) => s.findings);
+    const texts = findings.map((f) => `${f.level} ${f.id}: ${f.text}`);
+    const transition = findings.find((f) => f.id === "no_transition_in_progress");
     assert.ok(
-      texts.includes(
-        "info:   blocked by pid 110 tid 110 lp_busy_kthread, inside busy_wait_fn (lp_busy_target) at busy_wait_fn+0x18/0x2a [lp_busy_target]",
+      transition?.details.includes(
+        "blocked by pid 110 tid 110 lp_busy_kthread, inside busy_wait_fn (lp_busy_target) at busy_wait_fn+0x18/0x2a [lp_busy_target]",
       ),
+      transition?.details.join("\n"),
+    );
+    assert.deepEqual(transition.facts["blockers"], [
+      {
+        pid: 110,
+        tid: 110,
+        comm: "lp_busy_kthread",
+        inside: {
+          object: "lp_busy_target",
+          function: "busy_wait_fn",
+          frame: "busy_wait_fn+0x18/0x2a [lp_busy_target]",
+          replacement: false,
+        },
+      },
+    ]);
+    assert.ok(
+      texts.includes("ok redirection: ftrace redirects all 1 function(s) of the enabled patches"),
       texts.join("\n"),
     );
-    assert.ok(texts.includes("ok: ftrace redirects all 1 function(s) of the enabled patches"), texts.join("\n"));
-    assert.ok(texts.includes("info:   lp_busy: busy_wait_fn (lp_busy_target), redirected by ftrace"), texts.join("\n"));
+    const fn = findings.find((f) => f.id === "patched_function");
+    assert.equal(fn?.subject, "lp_busy/lp_busy_target/busy_wait_fn,1");
+    assert.equal(fn.text, "lp_busy: busy_wait_fn (lp_busy_target), redirected by ftrace");
+    assert.equal(fn.facts["redirected"], true);
+    assert.deepEqual(
+      report.problems.map((f) => f.id),
+      ["no_transition_in_progress"],
+    );
   });
 });
 
@@ -167,6 +192,24 @@ describe("redirection collector", () => {
       "patch=lp_basic,object=vmlinux,function=cmdline_proc_show,sympos=1 1",
     ]);
     assert.deepEqual(series(samples, "livepatch_functions_ipmodify_conflict"), [" 1"]);
+    // In check: the cause first, then what follows from it, both with the runbook of the alert.
+    const report = buildReport(await snapshotOf(handmadeTree("ipmodify-conflict"), withAll()));
+    assert.deepEqual(
+      report.problems.map((f) => [f.level, f.id, f.subject ?? "", f.runbook?.replace(/^.*#/, "") ?? ""]),
+      [
+        ["fail", "ipmodify_conflict", "lp_basic/vmlinux/cmdline_proc_show,1", "livepatchfunctionnotredirected"],
+        ["fail", "redirection", "", "livepatchfunctionnotredirected"],
+      ],
+    );
+    assert.deepEqual(report.problems[1]?.facts["functions"], [
+      {
+        patch: "lp_basic",
+        object: "vmlinux",
+        function: "cmdline_proc_show",
+        sympos: 1,
+        evidence: "other_ipmodify_user",
+      },
+    ]);
   });
 
   it("a patch disabled between the two readings is not reported", async (t) => {
@@ -219,6 +262,11 @@ describe("redirection collector", () => {
       "name=tracefs_enabled_functions,reason=not_mounted 1",
       "name=kprobes_list,reason=not_mounted 1",
     ]);
+    const report = buildReport(await snapshotOf(handmadeTree("no-tracefs"), withAll()));
+    const redirection = report.sections.flatMap((s) => s.findings).find((f) => f.id === "redirection");
+    assert.equal(redirection?.level, "info");
+    assert.deepEqual(redirection.facts, { source: null, checked: null, not_redirected: null, reason: "not_mounted" });
+    assert.deepEqual(report.problems, []);
   });
 
   it("tracefs readable by root only, the exporter not root: unreadable, never 0", async () => {

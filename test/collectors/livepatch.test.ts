@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { handmadeTree, realKernelTree } from "../helpers/fixtures.js";
 import { derivedOf, factsOf, snapshotOf } from "../helpers/collect.js";
+import { snapshotSamples } from "../../src/views/samples.js";
 import fs from "node:fs";
 import path from "node:path";
 
@@ -191,5 +192,32 @@ describe("livepatch collector on hand-made trees", () => {
     assert.equal(run?.success, false);
     assert.match(run.error ?? "", /sysfs is not available/);
     assert.equal(snapshot.facts.livepatch, undefined);
+  });
+});
+
+describe("a patch directory whose name is not valid UTF-8", () => {
+  it("is reported, not dropped: counted, its state unknown, nothing claimed about transitions", async () => {
+    const snapshot = await snapshotOf(handmadeTree("undecodable-patch"));
+    const facts = factsOf(snapshot, "livepatch");
+    assert.deepEqual(
+      facts.patches.map((p) => p.name),
+      ["lp_basic"],
+    );
+    assert.deepEqual(facts.undecodable, ["lp_\uFFFD\uFFFD"]);
+    const livepatchRun = snapshot.runs.find((r) => r.name === "livepatch");
+    assert.equal(livepatchRun?.success, true);
+    assert.equal(livepatchRun.fileErrors.get("invalid"), 1);
+    const samples = snapshotSamples(snapshot, { version: "0", revision: "0" });
+    const value = (name: string, labels: Record<string, string> = {}): number | undefined =>
+      samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+    assert.equal(value("livepatch_patches"), 2);
+    assert.equal(value("livepatch_fact_unavailable", { name: "patch_names", reason: "invalid" }), 1);
+    assert.ok(!samples.some((s) => s.labels["patch"]?.includes("\uFFFD")), "no series for a name that opens nothing");
+    // Whether it is in transition cannot be told: neither "no transition" nor ready.
+    assert.equal(snapshot.runs.find((r) => r.name === "transition")?.success, false);
+    assert.deepEqual(derivedOf(snapshot, "readiness").checks.no_transition_in_progress, {
+      state: "unknown",
+      reason: "invalid",
+    });
   });
 });

@@ -3,7 +3,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { handmadeTree, realKernelTree } from "../helpers/fixtures.js";
-import { derivedOf, snapshotOf } from "../helpers/collect.js";
+import { rebootFacts } from "../../src/derive/reboot.js";
+import { derivedOf, factsOf, snapshotOf } from "../helpers/collect.js";
 
 describe("reboot collector", () => {
   it("Debian 12 capture: nothing required; newest installed is the running kernel", async () => {
@@ -74,6 +75,41 @@ describe("reboot collector", () => {
         facts.reasons.running_kernel_modules_missing.value.required,
       true,
     );
+  });
+
+  it("a kernel without module support never had a /lib/modules directory: not a reason to reboot", async () => {
+    // no-modules: a Debian root whose /lib/modules holds only 6.1.0-56-amd64, running 6.18.44-fc-v782.
+    const root = handmadeTree("no-modules");
+    const facts = derivedOf(await snapshotOf(root), "reboot");
+    assert.deepEqual(facts.reasons.running_kernel_modules_missing, {
+      state: "ok",
+      value: { required: false, sinceSeconds: undefined },
+    });
+    // The reboot collector alone still knows it: its input, the modules collector, is read with it.
+    const alone = derivedOf(await snapshotOf(root, { enabled: ["reboot"] }), "reboot");
+    assert.deepEqual(alone.reasons.running_kernel_modules_missing, facts.reasons.running_kernel_modules_missing);
+  });
+
+  it("module support unknown while the running kernel's directory is gone: unknown, not required", async () => {
+    const snapshot = await snapshotOf(realKernelTree("clean"));
+    const kernel = factsOf(snapshot, "kernel");
+    const modules = factsOf(snapshot, "modules");
+    const reading = factsOf(snapshot, "reboot");
+    const gone = {
+      ...reading,
+      modulesDir: { state: "ok" as const, value: { releases: ["6.1.0-58-amd64"], changedSeconds: 1 } },
+    };
+    const noConfig = { ...kernel, config: { state: "unknown" as const, reason: "not_found" as const } };
+    const unreadable = { ...modules, supported: { state: "unknown" as const, reason: "unreadable" as const } };
+    assert.deepEqual(rebootFacts(gone, noConfig, unreadable).reasons.running_kernel_modules_missing, {
+      state: "unknown",
+      reason: "unreadable",
+    });
+    // The build configuration answers when /proc cannot: CONFIG_MODULES=y here.
+    assert.deepEqual(rebootFacts(gone, kernel, unreadable).reasons.running_kernel_modules_missing, {
+      state: "ok",
+      value: { required: true, sinceSeconds: 1 },
+    });
   });
 
   it("a /var/run symlink never escapes rootfs to this machine's /run", async () => {

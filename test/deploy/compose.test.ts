@@ -105,6 +105,10 @@ describe("demo stack (deploy/compose)", () => {
     assert.equal(containerPort("exporter"), listen);
   });
 
+  it("the exporter runs under an init that reaps the processes vendor clients leave behind", () => {
+    assert.equal(service("exporter").init, true);
+  });
+
   it("Prometheus scrapes the exporter as job livepatch (the rules' job) and alerts the Alertmanager", () => {
     const livepatch = prometheusConfig.scrape_configs.find((c) => c.job_name === "livepatch");
     assert.ok(livepatch, "job livepatch");

@@ -93,11 +93,26 @@ describe("container image (deploy/container/Dockerfile)", () => {
     assert.ok(!dockerIgnored(dockerignore, "src/main.ts"));
   });
 
-  it("the entrypoint is the bin that npm run build produces", () => {
-    const entrypoint = words(all(runtime, "ENTRYPOINT").at(-1) ?? "");
-    assert.equal(all(runtime, "ENTRYPOINT").at(-1)?.startsWith("["), true, "exec form: signals reach node");
+  it("the entrypoint is tini, from Debian's package, running the bin that npm run build produces", () => {
+    const words_ = words(all(runtime, "ENTRYPOINT").at(-1) ?? "");
+    assert.equal(all(runtime, "ENTRYPOINT").at(-1)?.startsWith("["), true, "exec form: signals reach tini");
+    // tini as PID 1 forwards signals and reaps orphans (issue 14); -s also when it is not PID 1.
+    assert.deepEqual(words_.slice(0, 3), ["/usr/bin/tini", "-s", "--"]);
+    const tini = all(runtime, "COPY")
+      .map(copyParts)
+      .find(({ destination }) => destination === "/usr/bin/tini");
+    assert.ok(tini?.from !== undefined, "tini is copied from a stage");
+    assert.deepEqual(tini.sources, ["/usr/bin/tini-static"], "the statically linked build: no library to match");
+    const init = stageNamed(tini.from);
+    assert.ok(init);
+    assert.ok(
+      all(init, "RUN").some((run) => /apt-get install .*\btini\b/.test(run)),
+      "installed from Debian",
+    );
+    const entrypoint = words_.slice(3);
     assert.equal(entrypoint[0], "node");
-    const script = entrypoint[1] ?? "";
+    // node's own flags (support/install-ways.ts, FOOTPRINT_FLAGS), then the script.
+    const script = entrypoint.slice(1).find((word) => !word.startsWith("-")) ?? "";
     // Which COPY --from brought it, and where it was in that stage.
     const copy = all(runtime, "COPY")
       .map(copyParts)

@@ -52,6 +52,7 @@ interface Probe {
 interface Container {
   name: string;
   image: string;
+  command?: string[];
   args?: string[];
   ports?: { name?: string; containerPort: number }[];
   livenessProbe?: Probe;
@@ -221,6 +222,11 @@ describe("Kubernetes (deploy/kubernetes, kustomize)", () => {
       assert.equal(named?.containerPort, port);
       assert.deepEqual(container.livenessProbe?.httpGet, { path: "/-/healthy", port: "metrics" });
       assert.deepEqual(container.readinessProbe?.httpGet, { path: "/-/ready", port: "metrics" });
+    });
+
+    it("keeps the image's entrypoint (its init reaps vendor clients' orphans): args, never command", () => {
+      assert.equal(container.command, undefined);
+      assert.ok((container.args ?? []).length > 0);
     });
 
     it("runs the image of this version", () => {

@@ -131,3 +131,71 @@ describe("the exporter inside the unit's and the container's sandbox", () => {
     }
   });
 });
+
+describe("textfile mode inside the textfile unit's sandbox", () => {
+  const textfileUnit = fs.readFileSync(path.join(ROOT, "deploy/systemd/livepatch_exporter-textfile.service"), "utf8");
+  const values = (key: string): string[] =>
+    [...textfileUnit.matchAll(new RegExp(`^${key}=(.*)$`, "gm"))].map((m) => (m[1] ?? "").trim());
+  let traceDir: string;
+  let output: string;
+  let traced: TraceSummary;
+  let renames: string[];
+
+  before(() => {
+    requireStrace();
+    traceDir = fs.mkdtempSync(path.join(os.tmpdir(), "livepatch-strace-textfile-"));
+    output = path.join(traceDir, "textfile");
+    fs.mkdirSync(output);
+    const file = path.join(traceDir, "textfile.trace");
+    const result = spawnSync(
+      STRACE[0],
+      [
+        ...STRACE.slice(1),
+        "-o",
+        file,
+        process.execPath,
+        MAIN,
+        "textfile",
+        "--output",
+        output,
+        ...pathFlags(realKernelTree("busy-stuck")),
+      ],
+      { encoding: "utf8", timeout: 60_000 },
+    );
+    assert.equal(result.status, 0, result.stdout + result.stderr);
+    const text = fs.readFileSync(file, "utf8");
+    traced = summariseTrace(text);
+    renames = [...text.matchAll(/rename(?:at2?)?\((?:AT_FDCWD, )?"([^"]+)", (?:AT_FDCWD, )?"([^"]+)"/g)].map(
+      (m) => `${m[1]} -> ${m[2]}`,
+    );
+  });
+  after(() => fs.rmSync(traceDir, { recursive: true, force: true }));
+
+  it("every system call passes its SystemCallFilter=", () => {
+    const allowed = allowedSyscalls(values("SystemCallFilter"));
+    assert.ok(traced.syscalls.has("fsync") && traced.syscalls.has("fchmod"), "the trace saw the write");
+    const refused = [...traced.syscalls].filter((name) => !allowed.has(name)).sort();
+    assert.deepEqual(refused, [], "system calls the unit would refuse with EPERM");
+  });
+
+  it("opens no socket the unit refuses (RestrictAddressFamilies=AF_UNIX, PrivateNetwork=yes)", () => {
+    const allowed = new Set(values("RestrictAddressFamilies").flatMap((v) => v.split(/\s+/)));
+    assert.deepEqual(
+      [...traced.socketFamilies].filter((family) => !allowed.has(family)),
+      [],
+    );
+  });
+
+  it("writes only in the output directory: one temporary file, renamed over livepatch_exporter.prom", () => {
+    const writes = traced.writeOpens.filter((open) => open.path !== "/dev/null");
+    assert.equal(writes.length, 1, JSON.stringify(writes));
+    const [temp] = writes;
+    assert.match(temp?.path ?? "", new RegExp(`^${output}/\\.livepatch_exporter\\.prom\\.\\d+\\.[0-9a-f]{12}\\.tmp$`));
+    assert.match(temp?.flags ?? "", /O_EXCL/);
+    assert.match(temp?.flags ?? "", /O_NOFOLLOW/);
+    assert.deepEqual(renames, [`${temp?.path} -> ${output}/livepatch_exporter.prom`]);
+    for (const name of ["mkdir", "mkdirat", "link", "linkat", "unlink", "unlinkat"]) {
+      assert.ok(!traced.syscalls.has(name), name);
+    }
+  });
+});

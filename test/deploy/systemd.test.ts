@@ -239,3 +239,82 @@ describe("systemd environment file and user", () => {
     }
   });
 });
+
+describe("systemd textfile service and timer", () => {
+  const SERVICE = path.join(DIR, "livepatch_exporter-textfile.service");
+  const TIMER = path.join(DIR, "livepatch_exporter-textfile.timer");
+  const serviceText = fs.readFileSync(SERVICE, "utf8");
+  const timerText = fs.readFileSync(TIMER, "utf8");
+  const [command = "", subcommand, ...args] = (unitValues(serviceText, "ExecStart")[0] ?? "").split(/\s+/);
+  const root = (): UnitRoot => unitRoot(SERVICE, { execStart: command, companions: [TIMER] });
+
+  it("runs the same installed command in textfile mode, into a directory it may write", () => {
+    assert.equal(command, execStart, "the command the server unit runs");
+    assert.equal(subcommand, "textfile");
+    assert.equal(args[0], "--output");
+    const output = args[1] ?? "";
+    assert.equal(output, "/var/lib/prometheus/node-exporter", "Debian's node_exporter textfile directory");
+    assert.deepEqual(unitValues(serviceText, "ReadWritePaths"), [`-${output}`]);
+    assert.equal(unitValues(serviceText, "Type")[0], "oneshot");
+    assert.deepEqual(unitValues(serviceText, "User"), unitValues(unitText, "User"));
+    assert.deepEqual(unitValues(serviceText, "EnvironmentFile"), unitValues(unitText, "EnvironmentFile"));
+  });
+
+  it("the timer starts the service (same name, no Unit=) every minute, and is what gets enabled", () => {
+    assert.equal(path.basename(TIMER, ".timer"), path.basename(SERVICE, ".service"));
+    assert.deepEqual(unitValues(timerText, "Unit"), []);
+    assert.deepEqual(unitValues(timerText, "OnUnitActiveSec"), ["1min"]);
+    assert.deepEqual(unitValues(timerText, "WantedBy"), ["timers.target"]);
+    assert.deepEqual(unitValues(serviceText, "WantedBy"), [], "the service is started by its timer only");
+  });
+
+  it("systemd-analyze verify accepts both without a single warning", () => {
+    const unit = root();
+    try {
+      const result = systemdTool("systemd-analyze", [
+        "verify",
+        `--root=${unit.root}`,
+        "--man=no",
+        unit.unitName,
+        path.basename(TIMER),
+      ]);
+      assert.equal(result.status, 0, result.stdout + result.stderr);
+      assert.equal(result.stdout + result.stderr, "");
+    } finally {
+      unit.remove();
+    }
+  });
+
+  it('is rated "OK" (at most 2.0) and gives up exactly the documented checks', () => {
+    const unit = root();
+    let report: SecurityReport;
+    try {
+      report = securityReport(unit);
+    } finally {
+      unit.remove();
+    }
+    assert.ok(report.exposure <= 2.0 && ["PERFECT", "SAFE", "OK"].includes(report.rating), report.text);
+    const failing = [...report.checks].filter(([, exposure]) => exposure > 0).map(([name]) => name);
+    // Against the server unit: no network at all (PrivateNetwork=, IPAddressDeny=, no AF_INET), and
+    // CAP_DAC_OVERRIDE to write into a directory it does not own (with PrivateUsers= off for it).
+    assert.deepEqual(
+      failing.sort(),
+      [
+        "AmbientCapabilities=",
+        "CapabilityBoundingSet=~CAP_(DAC_*|FOWNER|IPC_OWNER)",
+        "DeviceAllow=",
+        "MemoryDenyWriteExecute=",
+        "PrivateUsers=",
+        "ProcSubset=",
+        "ProtectKernelModules=",
+        "ProtectProc=",
+        "RestrictAddressFamilies=~AF_UNIX",
+        "RootDirectory=/RootImage=",
+      ],
+      report.text,
+    );
+    assert.deepEqual(unitValues(serviceText, "CapabilityBoundingSet"), ["CAP_DAC_OVERRIDE"]);
+    assert.deepEqual(unitValues(serviceText, "AmbientCapabilities"), ["CAP_DAC_OVERRIDE"]);
+    assert.deepEqual(unitValues(serviceText, "SystemCallFilter"), unitValues(unitText, "SystemCallFilter"));
+  });
+});

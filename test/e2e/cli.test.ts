@@ -7,6 +7,7 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { handmadeTree, hostPaths, pathFlags, realKernelTree, scratchDir } from "../helpers/fixtures.js";
 import { waitFor } from "../helpers/wait.js";
+import type { ReportJson } from "../../src/views/check-json.js";
 import { MAIN, startExporter } from "../../support/exporter-process.js";
 
 function run(
@@ -25,30 +26,43 @@ describe("livepatch_exporter check", () => {
   it("a healthy, ready, untainted host: exit 0", () => {
     const result = run(["check", ...pathFlags(realKernelTree("clean"))]);
     assert.equal(result.status, 0, result.stdout);
-    assert.match(result.stdout, /Verdict: healthy\. A live patch can be loaded on this host\. No problems found\./);
+    assert.match(
+      result.stdout,
+      /^Verdict: healthy \(exit 0\)\. Ready for a new live patch; nothing needs attention\.$/m,
+    );
   });
 
   it("a stuck transition: exit 1, with the patch, direction and blocking thread", () => {
     const result = run(["check", ...pathFlags(realKernelTree("busy-stuck"))]);
     assert.equal(result.status, 1);
-    assert.match(result.stdout, /\[WARN\] transition in progress: lp_busy patching, 1 thread\(s\) blocking/);
+    assert.match(result.stdout, /\[FAIL\] a transition is in progress \(lp_busy, patching\) and 1 thread blocks it/);
+    assert.match(
+      result.stdout,
+      /^Verdict: problems \(exit 1\)\. Not ready for a new live patch: a transition is in progress \(lp_busy, patching\)/m,
+    );
   });
 
-  it("no module support while CONFIG_HAVE_LIVEPATCH=y: says exactly that", () => {
+  it("no module support while CONFIG_HAVE_LIVEPATCH=y: says exactly that, and no false reboot reason", () => {
+    // Like a micro-VM kernel: /lib/modules has the distribution's kernel, never this one's.
     const result = run(["check", ...pathFlags(handmadeTree("no-modules"))]);
     assert.equal(result.status, 1);
-    assert.match(result.stdout, /CONFIG_HAVE_LIVEPATCH=y: the architecture supports live patching/);
-    assert.match(result.stdout, /\[FAIL\] CONFIG_LIVEPATCH is not set: this kernel was built without live patching/);
-    assert.match(result.stdout, /\[FAIL\] CONFIG_MODULES is not set: the kernel cannot load modules at all/);
+    assert.match(result.stdout, /\[ ok \] CONFIG_HAVE_LIVEPATCH=y: the architecture supports live patching/);
+    assert.match(result.stdout, /\[FAIL\] the kernel has no module support \(CONFIG_MODULES is not set\)/);
+    assert.match(result.stdout, /\[FAIL\] live patching is not built into the kernel \(CONFIG_LIVEPATCH is not set/);
     assert.match(result.stdout, /\[FAIL\] \/sys\/kernel\/livepatch is absent/);
-    assert.match(result.stdout, /lockdown: unknown, securityfs is not mounted/);
-    assert.match(result.stdout, /Verdict: problems\. A live patch cannot be loaded on this host\./);
+    assert.match(result.stdout, /\[ ok \] no reboot required/);
+    assert.doesNotMatch(result.stdout, /reboot required:/);
+    assert.match(
+      result.stdout,
+      /^Verdict: problems \(exit 1\)\. Not ready for a new live patch: the kernel has no module support/m,
+    );
   });
 
   it("modules disabled: not ready because of it", () => {
     const result = run(["check", ...pathFlags(realKernelTree("modules-disabled"))]);
     assert.equal(result.status, 1);
     assert.match(result.stdout, /\[FAIL\] module loading is switched off until reboot \(modules_disabled=1\)/);
+    assert.match(result.stdout, /^Fine: every other readiness check passes; lp_basic applied;/m);
   });
 
   it("error taint bits are problems; K is explained", () => {
@@ -81,20 +95,24 @@ describe("livepatch_exporter check", () => {
     assert.match(result.stdout, /Verdict: unreadable/);
   });
 
-  it("--json carries the same verdict", () => {
+  it("--json carries the same verdict, the problem first with its id, facts and runbook", () => {
     const result = run(["check", "--json", ...pathFlags(realKernelTree("busy-stuck"))]);
     assert.equal(result.status, 1);
-    const report = JSON.parse(result.stdout) as {
-      verdict: string;
-      exitCode: number;
-      ready: boolean;
-      sections: unknown[];
-    };
+    const report = JSON.parse(result.stdout) as ReportJson;
+    assert.equal(report.schemaVersion, 1);
     assert.equal(report.verdict, "problems");
     assert.equal(report.exitCode, 1);
     // A transition is in progress: the kernel would refuse a new patch (EBUSY).
     assert.equal(report.ready, false);
-    assert.ok(report.sections.length >= 6);
+    const [first] = report.findings;
+    assert.equal(first?.id, "no_transition_in_progress");
+    assert.equal(first.level, "fail");
+    assert.equal(first.subject, "lp_busy");
+    assert.deepEqual(
+      [first.facts["patch"], first.facts["direction"], first.facts["blocking_threads"]],
+      ["lp_busy", "patching", 1],
+    );
+    assert.match(first.runbook ?? "", /docs\/runbooks\.md#livepatchtransitionnotcompleting$/);
   });
 
   it("paths from the environment", () => {
@@ -105,6 +123,7 @@ describe("livepatch_exporter check", () => {
       LIVEPATCH_EXPORTER_PATH_ROOTFS: paths.rootfs,
     });
     assert.match(result.stdout, /CONFIG_MODULES is not set/);
+    assert.doesNotMatch(result.stdout, /\/tmp\//, "paths under the tree are host paths");
   });
 });
 

@@ -67,6 +67,7 @@ export interface ComposeService {
   cap_drop?: string[];
   security_opt?: string[];
   depends_on?: string[];
+  init?: boolean;
 }
 
 export interface ComposeFile {

@@ -1,6 +1,6 @@
 // Fake vendor client executables written by the tests: POSIX sh scripts that
 // print a captured output, exit non-zero, hang (with a child, like a wrapper
-// script), or print megabytes. Each records its pid (and a hanging one its
+// script), leave a child behind that escaped with setsid, or print megabytes. Each records its pid (and a hanging one its
 // child's) and its arguments, so tests can check what ran and what was killed.
 import fs from "node:fs";
 import path from "node:path";
@@ -18,6 +18,8 @@ export interface FakeBehaviour {
   readonly printBytes?: number;
   /** Print "y" lines until killed. */
   readonly printForever?: boolean;
+  /** Leave behind a child in a session of its own (setsid) that keeps stdout open and sleeps; then exit. */
+  readonly escape?: boolean;
 }
 
 export interface FakeClient {
@@ -25,6 +27,8 @@ export interface FakeClient {
   readonly dir: string;
   /** Pids the script and its children wrote, in order. */
   pids(): number[];
+  /** The session id of the child left behind by `escape` (NaN if none). */
+  escapedSession(): number;
   /** The argument strings of every call, in order. */
   calls(): string[];
 }
@@ -52,6 +56,13 @@ export function fakeClient(name: string, behaviours: Readonly<Record<string, Fak
     if (behaviour.printBytes !== undefined) body.push(`head -c ${behaviour.printBytes} /dev/zero | tr '\\0' x`);
     if (behaviour.printForever === true) body.push("yes");
     if (behaviour.hang === true) body.push(`sleep 1000 &`, `echo $! >> "$dir/pids"`, "wait");
+    if (behaviour.escape === true) {
+      // The child records its session and its own pid (setsid may have forked), then becomes the sleeper.
+      body.push(
+        `setsid sh -c 'cut -d" " -f6 /proc/$$/stat > "$1/session"; echo $$ >> "$1/pids"; exec sleep 1000' escaped "$dir" &`,
+      );
+      body.push(`while [ "$(wc -l < "$dir/pids")" -lt 2 ]; do sleep 0.01; done`);
+    }
     body.push(`exit ${behaviour.exit ?? 0}`);
     const pattern = args === "*" ? "*" : `'${args}'`;
     return `  ${pattern})\n    ${body.join("\n    ")}\n    ;;`;
@@ -82,6 +93,7 @@ export function fakeClient(name: string, behaviours: Readonly<Record<string, Fak
     path: file,
     dir,
     pids: () => readLines("pids").map(Number),
+    escapedSession: () => Number(readLines("session")[0]),
     calls: () => readLines("calls"),
   };
 }

@@ -21,12 +21,24 @@ export function buildTree(spec: TreeSpec): string {
   return root;
 }
 
-function applyEntry(target: string, entry: Entry): void {
+function applyEntry(name: string, entry: Entry): void {
+  const target = bytesOf(name);
   fs.rmSync(target, { recursive: true, force: true });
   if (entry === null) return;
-  fs.mkdirSync(path.dirname(target), { recursive: true });
+  fs.mkdirSync(bytesOf(path.dirname(name)), { recursive: true });
   if (typeof entry === "string") fs.writeFileSync(target, entry);
   else if ("dir" in entry) fs.mkdirSync(target, { recursive: true });
   else if ("symlink" in entry) fs.symlinkSync(entry.symlink, target);
   else fs.writeFileSync(target, gzipSync(entry.gzip));
+}
+
+/** A path whose %xx stand for bytes, as the file system sees it (a Buffer when it has any). */
+function bytesOf(name: string): string | Buffer {
+  if (!/%[0-9a-f]{2}/i.test(name)) return name;
+  const parts = name
+    .split(/(%[0-9a-f]{2})/i)
+    .map((part) =>
+      /^%[0-9a-f]{2}$/i.test(part) ? Buffer.from([parseInt(part.slice(1), 16)]) : Buffer.from(part, "utf8"),
+    );
+  return Buffer.concat(parts);
 }

@@ -26,12 +26,12 @@ export interface UnitRoot {
 
 /**
  * A filesystem root holding the system's stock units (so that dependencies such as sysinit.target
- * resolve), the unit under /etc/systemd/system with the given drop-ins, and, unless told otherwise,
+ * resolve), the unit (and its companions) under /etc/systemd/system with the given drop-ins, and, when asked,
  * an executable where the unit's ExecStart expects the installed command.
  */
 export function unitRoot(
   unitFile: string,
-  options: { dropIns?: readonly string[]; execStart?: string | undefined } = {},
+  options: { dropIns?: readonly string[]; execStart?: string | undefined; companions?: readonly string[] } = {},
 ): UnitRoot {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "livepatch-systemd-"));
   fs.cpSync("/usr/lib/systemd/system", path.join(root, "usr/lib/systemd/system"), { recursive: true });
@@ -39,6 +39,10 @@ export function unitRoot(
   const unitDir = path.join(root, "etc/systemd/system");
   fs.mkdirSync(unitDir, { recursive: true });
   fs.copyFileSync(unitFile, path.join(unitDir, unitName));
+  // Units installed with it, such as the timer that starts it.
+  for (const companion of options.companions ?? []) {
+    fs.copyFileSync(companion, path.join(unitDir, path.basename(companion)));
+  }
   for (const dropIn of options.dropIns ?? []) {
     const dir = path.join(unitDir, `${unitName}.d`);
     fs.mkdirSync(dir, { recursive: true });

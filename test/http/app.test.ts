@@ -1,6 +1,8 @@
 // The Express app built in-process over a fixture tree, on a loopback port.
 import assert from "node:assert/strict";
+import http from "node:http";
 import { after, before, describe, it } from "node:test";
+import { gunzipSync } from "node:zlib";
 import type { Snapshot } from "../../src/snapshot/snapshot.js";
 import { MetricsRenderer } from "../../src/views/metrics.js";
 import { realKernelTree } from "../helpers/fixtures.js";
@@ -41,26 +43,61 @@ describe("HTTP endpoints", () => {
     assert.match(body, /^nodejs_heap_size_used_bytes \d+/m);
   });
 
+  it("/metrics is gzipped when Accept-Encoding allows it, as Prometheus asks, and only then", async () => {
+    const plain = await raw(`${url}/metrics`, {});
+    assert.equal(plain.headers["content-encoding"], undefined);
+    assert.equal(plain.headers.vary, "Accept-Encoding");
+    const prometheus = await raw(`${url}/metrics`, {
+      "accept-encoding": "gzip",
+      accept: "application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.4,*/*;q=0.1",
+    });
+    assert.equal(prometheus.headers["content-encoding"], "gzip");
+    assert.equal(prometheus.headers.vary, "Accept-Encoding");
+    assert.equal(prometheus.headers["content-type"], "text/plain; version=0.0.4; charset=utf-8");
+    assert.equal(Number(prometheus.headers["content-length"]), prometheus.body.length);
+    const text = gunzipSync(prometheus.body).toString("utf8");
+    assert.ok(prometheus.body.length < text.length / 2, "compressed");
+    // Same families as the plain answer (durations and process values differ between scrapes).
+    const families = (body: string): string[] => body.split("\n").filter((line) => line.startsWith("# TYPE"));
+    assert.deepEqual(families(text), families(plain.body.toString("utf8")));
+    for (const refused of ["gzip;q=0", "identity", "br"]) {
+      const response = await raw(`${url}/metrics`, { "accept-encoding": refused });
+      assert.equal(response.headers["content-encoding"], undefined, refused);
+      assert.match(response.body.toString("utf8"), /^# HELP livepatch_exporter_build_info/m, refused);
+    }
+  });
+
   it("HEAD /metrics answers without a body", async () => {
     const response = await fetch(`${url}/metrics`, { method: "HEAD" });
     assert.equal(response.status, 200);
     assert.equal(await response.text(), "");
   });
 
-  it("landing page: verdict, patch state, taint names, escaped runtime facts, links", async () => {
+  it("landing page: the problem first with its runbook, then the patches, details folded; escaped runtime facts", async () => {
     const response = await fetch(`${url}/`);
     assert.equal(response.status, 200);
     assert.equal(response.headers.get("content-type"), "text/html; charset=utf-8");
     const html = await response.text();
     assert.match(html, /<a href="\/metrics">Metrics<\/a>/);
-    // The busy-stuck capture: the transition in progress blocks any new patch.
-    assert.match(html, /Live patching: not ready/);
-    assert.match(html, /a live patch transition is in progress: the kernel refuses to enable or disable another patch/);
-    assert.match(html, /lp_busy: patching/);
-    assert.match(html, /transition in progress: lp_busy patching, 1 thread\(s\) blocking/);
+    // The busy-stuck capture: the transition in progress blocks any new patch; red, as its cause.
+    assert.match(
+      html,
+      /<h1 class="headline fail">Not ready for a new live patch: a transition is in progress \(lp_busy, patching\) and 1 thread blocks it\.<\/h1>/,
+    );
+    const problems = html.indexOf("Needs attention");
+    const patches = html.indexOf('<h2 id="patches">');
+    const details = html.indexOf("<details");
+    assert.ok(problems > 0 && problems < patches && patches < details, "problems, then patches, then details");
+    assert.match(
+      html,
+      /<li class="card fail" id="no_transition_in_progress-lp_busy">.*a transition is in progress.*href="https:\/\/github\.com\/[^"]*docs\/runbooks\.md#livepatchtransitionnotcompleting"/s,
+    );
+    assert.match(html, /lp_busy: patching; 1 function\(s\) in lp_busy_target/);
     assert.match(html, /K bit 15 LIVEPATCH/);
-    assert.match(html, /6\.1\.0-56-amd64/);
-    assert.match(html, /Debian GNU\/Linux 12 \(bookworm\)/);
+    assert.match(html, /Kernel 6\.1\.0-56-amd64 \(x86_64\) &middot; Debian GNU\/Linux 12 \(bookworm\)/);
+    // Runtime facts are the exporter's machine, said so, and escaped.
+    assert.match(html, /<summary>Where the exporter runs<\/summary>/);
+    assert.match(html, /not the host above: that one is read through --path\.procfs=/);
     assert.match(html, /&#60;test &#38; host&#62;/);
     assert.doesNotMatch(html, /<test & host>/);
   });
@@ -81,6 +118,25 @@ describe("HTTP endpoints", () => {
     const post = await fetch(`${url}/metrics`, { method: "POST", body: "x" });
     assert.equal(post.status, 405);
     assert.equal(post.headers.get("allow"), "GET, HEAD");
+  });
+});
+
+describe("landing page with collectors turned off", () => {
+  it("a disabled collector is not a failure: no fail, the headline says readiness was not checked", async () => {
+    const source = snapshotSource(realKernelTree("clean"), { enabled: ["taint"] });
+    const { url, close } = await listen(() => source.snapshot());
+    try {
+      const html = await (await fetch(`${url}/`)).text();
+      assert.match(
+        html,
+        /<h1 class="headline ok">Readiness not checked \(the readiness collector is off\); nothing needs attention\.<\/h1>/,
+      );
+      assert.doesNotMatch(html, /class="pill fail"|Needs attention/);
+      assert.match(html, /not collected \(collector turned off\): livepatch, transition, kernel, reboot, readiness/);
+      assert.match(html, /not tainted \(0\)/);
+    } finally {
+      await close();
+    }
   });
 });
 
@@ -118,3 +174,20 @@ describe("a collector that throws", () => {
     }
   });
 });
+
+/** A GET that keeps the body as sent (fetch would decompress it). */
+function raw(
+  url: string,
+  headers: Readonly<Record<string, string>>,
+): Promise<{ headers: http.IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("end", () => resolve({ headers: response.headers, body: Buffer.concat(chunks) }));
+        response.on("error", reject);
+      })
+      .on("error", reject);
+  });
+}

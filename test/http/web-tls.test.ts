@@ -191,25 +191,37 @@ describe("basic authentication over TLS", () => {
 });
 
 describe("limits", () => {
-  it("--web.max-requests: parallel requests beyond it get 503 and are counted", async () => {
-    // bcrypt at cost 12 keeps each request in flight for ~300 ms, one at a time: the
-    // others arrive while the first two hold the slots, even on a busy machine.
-    const slow = hashSync("alice-secret", 12);
+  it("wrong passwords get their own bounded budget (429 beyond it) and never take a scrape's place", async () => {
+    // bcrypt at cost 10 keeps each comparison busy for ~75 ms, one at a time: the
+    // flood arrives while the first comparisons run, even on a busy machine.
+    const slow = hashSync("alice-secret", 10);
     const config = writeConfig("limit.yml", `basic_auth_users:\n  alice: ${slow}\n`);
     const exporter = await start(config, ["--web.max-requests=2"]);
-    const statuses = await Promise.all(
+    // Valid credentials, checked once: remembered from now on.
+    const first = await request(`${exporter.url}/metrics`, { auth: "alice:alice-secret", timeoutMs: 60_000 });
+    assert.equal(first.status, 200);
+    const flood = Promise.all(
       Array.from({ length: 16 }, (_, i) =>
-        request(`${exporter.url}/metrics`, { auth: `alice:wrong-${i}` }).then((r) => r.status),
+        request(`${exporter.url}/metrics`, { auth: `alice:wrong-${i}`, timeoutMs: 60_000 }).then((r) => r.status),
       ),
     );
-    assert.ok(statuses.includes(503), statuses.join(","));
+    // While the flood's comparisons run, a valid scrape and a probe pass: they cost no bcrypt and no place is taken.
+    assert.equal((await request(`${exporter.url}/metrics`, { auth: "alice:alice-secret" })).status, 200);
+    assert.equal((await request(`${exporter.url}/-/healthy`, { auth: "alice:alice-secret" })).status, 200);
+    const statuses = await flood;
+    assert.ok(statuses.includes(429), statuses.join(","));
     assert.ok(statuses.includes(401), statuses.join(","));
-    assert.deepEqual(new Set(statuses), new Set([401, 503]));
+    assert.deepEqual(new Set(statuses), new Set([401, 429]), "no 503: wrong passwords take no place");
     const body = (await request(`${exporter.url}/metrics`, { auth: "alice:alice-secret" })).body;
-    const counted = Number(
-      /^livepatch_exporter_http_requests_rejected_total\{reason="max_requests"\} (\d+)$/m.exec(body)?.[1],
-    );
-    assert.equal(counted, statuses.filter((s) => s === 503).length);
+    const counted = (reason: string): number =>
+      Number(
+        new RegExp(`^livepatch_exporter_http_requests_rejected_total\\{reason="${reason}"\\} (\\d+)$`, "m").exec(
+          body,
+        )?.[1],
+      );
+    assert.equal(counted("auth_busy"), statuses.filter((s) => s === 429).length);
+    assert.equal(counted("unauthorized"), statuses.filter((s) => s === 401).length);
+    assert.equal(counted("max_requests"), 0);
   });
 
   it("request bodies, oversized headers and malformed requests are refused without internals", async () => {

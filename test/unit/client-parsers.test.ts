@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
   CANONICAL_LIVEPATCH_STATES,
+  nestingDepth,
   parseCanonicalStatus,
   parseNotEligible,
 } from "../../src/parse/clients/canonical-livepatch.js";
@@ -117,7 +118,34 @@ describe("canonical-livepatch status", () => {
       status: [{ kernel: "k", running: true, livepatch: { patchState: "nothing-to-apply", checkState: "checked" } }],
     });
     assert.equal(parseCanonicalStatus(camel)?.running?.state, "nothing-to-apply");
-    assert.deepEqual(parseCanonicalStatus(JSON.stringify({ Uptime: "1m" }))?.kernels, []);
+    assert.deepEqual(parseCanonicalStatus(JSON.stringify({ Uptime: "1m", Status: [] }))?.kernels, []);
+  });
+
+  it("JSON without the Status list of kernel entries, or nested far deeper than a status, is not a status", () => {
+    const deepArray = `${"[".repeat(100_000)}${"]".repeat(100_000)}`;
+    const deepObject = `${'{"Status":'.repeat(100_000)}[]${"}".repeat(100_000)}`;
+    const deepInside = JSON.stringify({
+      Status: [{ Kernel: "k", Livepatch: JSON.parse(`${"[".repeat(40)}${"]".repeat(40)}`) as unknown }],
+    });
+    for (const text of [
+      "{}",
+      JSON.stringify({ Uptime: "1m" }),
+      JSON.stringify({ Status: "applied" }),
+      JSON.stringify({ Status: [1, "two"] }),
+      JSON.stringify({ Status: [{ Kernel: "k" }, null] }),
+      deepArray,
+      deepObject,
+      deepInside,
+      `status:\n${"- ".repeat(100_000)}x\n`,
+    ]) {
+      const started = performance.now();
+      assert.equal(parseCanonicalStatus(text), undefined, text.slice(0, 60));
+      // Refused by a linear scan: the 100,000-level texts would take seconds in the YAML parser.
+      assert.ok(performance.now() - started < 1_000, `${text.slice(0, 20)}: ${performance.now() - started} ms`);
+    }
+    assert.equal(nestingDepth(CANONICAL_JSON), 6, "root, Status, entry, Livepatch, Fixes, fix");
+    assert.equal(nestingDepth('{"a": "[[[[{{{{", "b": [\'x]\']}'), 2, "brackets in strings do not count");
+    assert.equal(nestingDepth("status:\n- - - x\n"), 3);
   });
 
   it("fixes as an old-style text block of '* cve-...' lines", () => {

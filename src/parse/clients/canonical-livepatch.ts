@@ -61,11 +61,63 @@ export interface CanonicalStatus {
   readonly running: CanonicalKernel | undefined;
 }
 
+/**
+ * The client's structures are a few levels deep (root, Status, entry,
+ * Livepatch, Fixes, fix); anything nested far deeper is not a status, and is
+ * refused before a parser spends time or stack on it.
+ */
+const MAX_NESTING = 16;
+/**
+ * Statuses in YAML are a few KiB; the YAML parser costs about a millisecond
+ * per KiB on the event loop, so a client printing megabytes of YAML-like text
+ * is not parsed as YAML at all (JSON is parsed at any size: it is linear and
+ * fast).
+ */
+const MAX_YAML_BYTES = 32 * 1024;
+
 export function parseCanonicalStatus(text: string): CanonicalStatus | undefined {
   const trimmed = text.trim();
   if (trimmed === "") return undefined;
+  if (nestingDepth(trimmed) > MAX_NESTING) return undefined;
   if (trimmed.startsWith("{")) return parseJson(trimmed);
-  return parseYamlStatus(trimmed) ?? parseText(text);
+  return (trimmed.length <= MAX_YAML_BYTES ? parseYamlStatus(trimmed) : undefined) ?? parseText(text);
+}
+
+/**
+ * How deep brackets (JSON, YAML flow collections) or block sequence markers
+ * ("- - - x") nest, outside quoted strings; a cheap upper bound of the depth
+ * a parser would build.
+ */
+export function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let quote: string | undefined;
+  let lineStart = true;
+  let dashes = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    const char = text[i];
+    if (quote !== undefined) {
+      if (char === "\\" && quote === '"') i += 1;
+      else if (char === quote) quote = undefined;
+      else if (char === "\n") quote = undefined; // an unterminated quote ends with its line
+      continue;
+    }
+    if (char === "\n") {
+      lineStart = true;
+      dashes = 0;
+      continue;
+    }
+    if (lineStart && char === "-" && (text[i + 1] === " " || text[i + 1] === "\t")) {
+      dashes += 1;
+      deepest = Math.max(deepest, depth + dashes);
+      continue;
+    }
+    if (char !== " " && char !== "\t") lineStart = false;
+    if (char === '"' || char === "'") quote = char;
+    else if (char === "[" || char === "{") deepest = Math.max(deepest, (depth += 1));
+    else if (char === "]" || char === "}") depth = Math.max(0, depth - 1);
+  }
+  return deepest;
 }
 
 /**
@@ -118,10 +170,17 @@ function parseJson(source: string): CanonicalStatus | undefined {
   return isObject(root) ? statusOf(root, "json") : undefined;
 }
 
-/** The JSON and YAML formats carry the same tree; keys differ in case and punctuation only. */
-function statusOf(root: JsonObject, format: "json" | "yaml"): CanonicalStatus {
+/**
+ * The JSON and YAML formats carry the same tree; keys differ in case and
+ * punctuation only. Without the Status list of kernel entries (objects) it is
+ * not a status but some other JSON: undefined. Within an entry every key is
+ * optional.
+ */
+function statusOf(root: JsonObject, format: "json" | "yaml"): CanonicalStatus | undefined {
   const status = field(root, "Status");
-  const entries = Array.isArray(status) ? status.filter(isObject) : [];
+  if (!Array.isArray(status)) return undefined;
+  const entries = status.filter(isObject);
+  if (entries.length !== status.length) return undefined;
   const kernels = entries.map(jsonKernel);
   return {
     format,

@@ -81,7 +81,9 @@ const METRICS = {
 
 export const livepatchView = defineView(METRICS, (sink, facts: LivepatchFacts, derived) => {
   sink.emit("livepatch_sysfs_present", {}, bool(facts.sysfsPresent));
-  sink.emit("livepatch_patches", {}, facts.patches.length);
+  sink.emit("livepatch_patches", {}, facts.patches.length + facts.undecodable.length);
+  // Decoded names of undecodable directories may collide: no per-patch series for them.
+  if (facts.undecodable.length > 0) sink.unavailable("patch_names", "invalid");
   for (const patch of facts.patches) {
     const labels = { patch: patch.name };
     sink.fact("livepatch_patch_enabled", labels, patch.enabled, bool);

@@ -42,8 +42,7 @@ const host = (model: Omit<HostModel, "taint"> & { taint?: string }): ReturnType<
 const enabledFunctions = (ctx: ScenarioContext): Promise<string> =>
   ctx.vm.sh("cat /sys/kernel/tracing/enabled_functions");
 
-const withoutPatch = (...names: string[]): string[] =>
-  names.map((m) => `warn: module ${m} (live) is a live patch module with no active patch`);
+const withoutPatch = (...names: string[]): string[] => names.map((m) => `warn module_without_patch ${m}`);
 const moduleAlerts = (...names: string[]): string[] =>
   names.map((m) => `LivepatchModuleWithoutPatch{module=${m},severity=warning,state=live}`);
 
@@ -53,12 +52,13 @@ function note(ctx: ScenarioContext, name: string): unknown {
   return ctx.notes.get(name);
 }
 
-const READY = "Live patching: ready";
-const NOT_READY = "Live patching: not ready";
-const TRANSITION_FAILS =
-  "fail: a live patch transition is in progress: the kernel refuses to enable or disable another patch until it completes";
+const READY = "Ready for a new live patch";
+const NOT_READY = "Not ready for a new live patch";
 
 const STUCK_ALERT = "LivepatchTransitionNotCompleting";
+
+/** The subject of busy_wait_fn's findings: its function directory under /sys/kernel/livepatch. */
+const BUSY_WAIT_FN = "lp_busy/lp_busy_target/busy_wait_fn,1";
 
 const states: State[] = [
   {
@@ -70,12 +70,9 @@ const states: State[] = [
         exitCode: 0,
         ready: true,
         problems: [],
-        includes: ["ok: not tainted (0)", "info: no live patch is loaded"],
+        includes: ["ok tainted", "info no_patch_loaded", "info clients_none"],
       },
-      landing: [
-        `${READY} \u2014 A live patch can be loaded on this host. No problems found.`,
-        "no live patch is loaded",
-      ],
+      landing: [`${READY}; nothing needs attention.`, "no live patch is loaded"],
       alerts: [],
     }),
   },
@@ -91,7 +88,8 @@ const states: State[] = [
         exitCode: 0,
         ready: true,
         problems: [],
-        includes: ["ok: lp_basic: applied; 1 function(s) in vmlinux", "info: tainted: 45056"],
+        includes: ["ok patch lp_basic", "info tainted", "info taint_flag K"],
+        texts: ["ok: lp_basic: applied; 1 function(s) in vmlinux", "info: tainted: 45056"],
       },
       landing: [READY, "lp_basic: applied; 1 function(s) in vmlinux", "K bit 15 LIVEPATCH"],
       alerts: TAINT_ALERTS,
@@ -114,10 +112,7 @@ const states: State[] = [
         exitCode: 0,
         ready: true,
         problems: [],
-        includes: [
-          "ok: lp_basic: applied; 1 function(s) in vmlinux",
-          "ok: lp_second: applied; 1 function(s) in vmlinux",
-        ],
+        includes: ["ok patch lp_basic", "ok patch lp_second"],
       },
       landing: [READY, "lp_basic: applied", "lp_second: applied"],
       alerts: TAINT_ALERTS,
@@ -181,21 +176,28 @@ const states: State[] = [
         check: {
           exitCode: 1,
           ready: false,
-          problems: [
-            "warn: lp_busy: patching; 1 function(s) in lp_busy_target",
-            "warn: transition in progress: lp_busy patching, 1 thread(s) blocking",
-            TRANSITION_FAILS,
-          ],
+          // One problem, one cause: the transition, with who blocks it and where; the patch itself is info.
+          problems: ["fail no_transition_in_progress lp_busy"],
           includes: [
-            `info:   ${blockedBy} at ${frame}`,
-            "ok: ftrace redirects all 3 function(s) of the enabled patches",
-            "info:   lp_busy: busy_wait_fn (lp_busy_target), redirected by ftrace",
+            "info patch lp_busy",
+            "ok patch lp_basic",
+            "ok patch lp_second",
+            "ok redirection",
+            `info patched_function ${BUSY_WAIT_FN}`,
+            "ok probes",
           ],
+          texts: [
+            "fail: a transition is in progress (lp_busy, patching) and 1 thread blocks it",
+            "ok: ftrace redirects all 3 function(s) of the enabled patches",
+            "info: lp_busy: busy_wait_fn (lp_busy_target), redirected by ftrace",
+          ],
+          details: [`no_transition_in_progress: ${blockedBy} at ${frame}`],
         },
         landing: [
-          `${NOT_READY} \u2014 A live patch cannot be loaded on this host. Problems found.`,
-          "transition in progress: lp_busy patching, 1 thread(s) blocking",
+          `${NOT_READY}: a transition is in progress (lp_busy, patching) and 1 thread blocks it.`,
+          "Needs attention",
           blockedBy,
+          "Runbook: what to do",
           "lp_busy: busy_wait_fn (lp_busy_target), redirected by ftrace",
         ],
         alerts: [...TAINT_ALERTS, `${STUCK_ALERT}{direction=patching,patch=lp_busy,severity=warning}`],
@@ -260,7 +262,8 @@ const states: State[] = [
         exitCode: 0,
         ready: true,
         problems: [],
-        includes: ["ok: lp_busy: applied; 1 function(s) in lp_busy_target"],
+        includes: ["ok patch lp_busy", "ok no_transition_in_progress"],
+        texts: ["ok: lp_busy: applied; 1 function(s) in lp_busy_target"],
       },
       landing: [READY, "lp_busy: applied"],
       alerts: TAINT_ALERTS,
@@ -323,11 +326,15 @@ const states: State[] = [
       check: {
         exitCode: 1,
         ready: true,
-        problems: [
-          "warn: 1 kprobe(s) in the body of lp_busy: busy_wait_fn (lp_busy_target): they never fire once every task runs the replacement",
-        ],
+        problems: [`warn kprobe_in_patched_body ${BUSY_WAIT_FN}`],
         includes: [
-          "ok: ftrace redirects all 3 function(s) of the enabled patches",
+          "ok redirection",
+          `info kprobe_at_patched_entry ${BUSY_WAIT_FN}`,
+          `info ftrace_shared ${BUSY_WAIT_FN}`,
+          "info ftrace_shared lp_second/vmlinux/execdomains_proc_show,1",
+        ],
+        texts: [
+          "warn: 1 kprobe(s) in the body of lp_busy: busy_wait_fn (lp_busy_target): they never fire once every task runs the replacement",
           "info: 1 kprobe(s) at the entry of lp_busy: busy_wait_fn (lp_busy_target)",
           "info: 1 other ftrace user(s) on lp_second: execdomains_proc_show (vmlinux): a tracer, a kprobe or a BPF program",
         ],
@@ -369,7 +376,7 @@ const states: State[] = [
         exitCode: 1,
         ready: true,
         problems: withoutPatch("lp_basic", "lp_second", "lp_busy"),
-        includes: ["ok: lp_cumulative: applied; 1 function(s) in vmlinux"],
+        includes: ["ok patch lp_cumulative"],
       },
       landing: [READY, "lp_cumulative: applied", "module lp_busy (live) is a live patch module with no active patch"],
       alerts: [...TAINT_ALERTS, ...moduleAlerts("lp_basic", "lp_second", "lp_busy")],
@@ -398,7 +405,7 @@ const states: State[] = [
         exitCode: 1,
         ready: true,
         problems: withoutPatch("lp_basic", "lp_second", "lp_busy", "lp_cumulative"),
-        includes: ["info: no live patch is loaded"],
+        includes: ["info no_patch_loaded"],
       },
       landing: [READY, "module lp_cumulative (live) is a live patch module with no active patch"],
       alerts: [...TAINT_ALERTS, ...moduleAlerts("lp_basic", "lp_second", "lp_busy", "lp_cumulative")],
@@ -451,15 +458,10 @@ const states: State[] = [
       check: {
         exitCode: 1,
         ready: false,
-        problems: [
-          ...withoutPatch("lp_basic", "lp_second"),
-          "fail: module loading is switched off until reboot (modules_disabled=1)",
-        ],
+        problems: [...withoutPatch("lp_basic", "lp_second"), "fail modules_not_disabled"],
+        texts: ["fail: module loading is switched off until reboot (modules_disabled=1)"],
       },
-      landing: [
-        `${NOT_READY} \u2014 A live patch cannot be loaded on this host. Problems found.`,
-        "modules_disabled=1",
-      ],
+      landing: [`${NOT_READY}: module loading is switched off until reboot (modules_disabled=1).`],
       alerts: [
         ...TAINT_ALERTS,
         ...moduleAlerts("lp_basic", "lp_second"),
