@@ -9,6 +9,8 @@ import { describe, it } from "node:test";
 import { isClientName } from "../../src/clients/names.js";
 import { COLLECTOR_NAMES } from "../../src/registry.js";
 import { snapshotSamples } from "../../src/views/samples.js";
+import { DEFAULT_HOST_PATHS } from "../../src/fs/host-paths.js";
+import { landingPage } from "../../src/views/landing.js";
 import { buildReport } from "../../src/views/report.js";
 import { HANDMADE } from "../fixtures/handmade.js";
 import { factsOf, snapshotOf, type CollectOptions } from "../helpers/collect.js";
@@ -59,11 +61,12 @@ describe("the stuck transition, with the flags on (the issue's acceptance)", () 
     const findings = report.sections.flatMap((s) => s.findings);
     const texts = findings.map((f) => `${f.level} ${f.id}: ${f.text}`);
     const transition = findings.find((f) => f.id === "no_transition_in_progress");
+    assert.ok(transition !== undefined, texts.join("\n"));
     assert.ok(
-      transition?.details.includes(
+      transition.details.includes(
         "blocked by pid 110 tid 110 lp_busy_kthread, inside busy_wait_fn (lp_busy_target) at busy_wait_fn+0x18/0x2a [lp_busy_target]",
       ),
-      transition?.details.join("\n"),
+      transition.details.join("\n"),
     );
     assert.deepEqual(transition.facts["blockers"], [
       {
@@ -90,6 +93,17 @@ describe("the stuck transition, with the flags on (the issue's acceptance)", () 
       report.problems.map((f) => f.id),
       ["no_transition_in_progress"],
     );
+    // The landing page: the blocker's position under the problem, the function in its own section.
+    const html = landingPage({
+      report,
+      paths: DEFAULT_HOST_PATHS,
+      telemetryPath: "/metrics",
+      version: "0",
+      runtime: [],
+    });
+    assert.ok(html.includes("inside busy_wait_fn (lp_busy_target) at busy_wait_fn+0x18/0x2a [lp_busy_target]"));
+    assert.ok(html.includes("<summary>Patched functions"));
+    assert.ok(html.includes("lp_busy: busy_wait_fn (lp_busy_target), redirected by ftrace"));
   });
 });
 

@@ -167,9 +167,9 @@ describe("the single binary serving", () => {
 });
 
 describe("V8 flags reach the binary through NODE_OPTIONS", () => {
-  /** The new space's size as the binary itself reports it (prom-client's nodejs_heap_space_*). */
+  /** The new space's size as the binary itself reports it (prom-client's nodejs_heap_space_*, an extended group). */
   async function newSpaceBytes(env: NodeJS.ProcessEnv): Promise<number> {
-    const exporter = await startExporter(pathFlags(realKernelTree("clean")), {
+    const exporter = await startExporter([...pathFlags(realKernelTree("clean")), "--web.exporter-metrics.extended"], {
       command: [binary],
       cwd: dir,
       env,
