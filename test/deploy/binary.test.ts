@@ -167,9 +167,11 @@ describe("the single binary serving", () => {
 });
 
 describe("V8 flags reach the binary through NODE_OPTIONS", () => {
-  /** The new space's size as the binary itself reports it (prom-client's nodejs_heap_space_*, an extended group). */
+  /** The new space's size as the binary itself reports it (prom-client's nodejs_heap_space_*). */
   async function newSpaceBytes(env: NodeJS.ProcessEnv): Promise<number> {
-    const exporter = await startExporter([...pathFlags(realKernelTree("clean")), "--web.exporter-metrics.extended"], {
+    // Heap spaces are in the extended runtime metrics only.
+    const flags = [...pathFlags(realKernelTree("clean")), "--web.exporter-metrics.extended"];
+    const exporter = await startExporter(flags, {
       command: [binary],
       cwd: dir,
       env,

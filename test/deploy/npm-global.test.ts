@@ -71,13 +71,13 @@ describe("npm install -g from the packed tarball", () => {
   it("check runs on this machine and gives a verdict", () => {
     const result = run(["check"]);
     assert.ok([0, 1, 2].includes(result.status ?? -1), `exit ${result.status}: ${result.stderr}`);
-    assert.match(result.stdout, /^Verdict: (healthy|problems|unreadable) \(exit [012]\)\. /m);
+    assert.match(result.stdout, /^Verdict: (healthy|problems|unreadable) \(exit [012]\)\./m);
   });
 
   it("check on a healthy host's tree: exit 0", () => {
     const result = run(["check", ...pathFlags(realKernelTree("clean"))]);
     assert.equal(result.status, 0, result.stdout + result.stderr);
-    assert.match(result.stdout, /^Verdict: healthy \(exit 0\)\. /m);
+    assert.match(result.stdout, /^Verdict: healthy \(exit 0\)\./m);
   });
 
   it("serves /metrics", async () => {

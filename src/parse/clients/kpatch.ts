@@ -10,9 +10,6 @@
 // section is present.
 import { lines } from "./text.js";
 
-/** States kpatch derives from sysfs enabled and transition ("enabling..." is "enabling"). */
-export const KPATCH_MODULE_STATES = ["enabled", "disabled", "enabling", "disabling"] as const;
-
 export interface KpatchLoadedModule {
   readonly name: string;
   /**
