@@ -161,6 +161,11 @@ function addCommonOptions(command: Command): void {
       ),
     )
     .addOption(
+      option("--path.kmsg <path>", "the kernel log device (a container maps the host's /dev/kmsg)").default(
+        DEFAULT_HOST_PATHS.kmsg,
+      ),
+    )
+    .addOption(
       option("--collector.disable-defaults", "disable every collector not enabled explicitly with --collector.<name>"),
     )
     .addOption(
@@ -385,6 +390,7 @@ function resolve(program: Command, env: NodeJS.ProcessEnv): ExporterOptions {
       procfs: String(value("path.procfs")),
       sysfs: String(value("path.sysfs")),
       rootfs: String(value("path.rootfs")),
+      kmsg: String(value("path.kmsg")),
     },
     enabledCollectors: enabled,
     collectors: {

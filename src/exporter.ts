@@ -20,7 +20,12 @@ export function createExporter(options: ExporterOptions, log: Logger, deps: Flee
   const enabled = new Set<CollectorName>([...options.enabledCollectors, ...clients.names]);
   const source = new SnapshotSource({
     paths: options.paths,
-    readers: createReaders({ options: options.collectors, clients: Object.fromEntries(clients.runners) }),
+    readers: createReaders({
+      options: options.collectors,
+      clients: Object.fromEntries(clients.runners),
+      paths: options.paths,
+      log,
+    }),
     enabled,
     timeoutMs: options.collectorTimeoutMs,
     log,

@@ -5,7 +5,13 @@ import type { ReadFailure } from "./fs/read.js";
 
 /** Why a fact is unknown: a read failure other than absence, or a value we could not parse. */
 export type UnknownReason =
-  Exclude<ReadFailure, "absent"> | "invalid" | "not_mounted" | "not_found" | "dependency_failed";
+  | Exclude<ReadFailure, "absent">
+  | "invalid"
+  | "not_mounted"
+  | "not_found"
+  | "dependency_failed"
+  /** The kernel log that would have told was overwritten before it could be read. */
+  | "overwritten";
 
 export type Fact<T> =
   | { readonly state: "ok"; readonly value: T }

@@ -5,6 +5,7 @@ import { CLIENT_NAMES, type ClientName } from "./clients/names.js";
 import { clientCollector, type ClientFacts } from "./collectors/client.js";
 import { functions } from "./collectors/functions.js";
 import { kernel } from "./collectors/kernel.js";
+import { kmsg } from "./collectors/kmsg.js";
 import { livepatch } from "./collectors/livepatch.js";
 import { modules } from "./collectors/modules.js";
 import { probes } from "./collectors/probes.js";
@@ -17,6 +18,7 @@ import type { Collector } from "./collectors/types.js";
 import { clientView } from "./views/collectors/clients.js";
 import { functionsView } from "./views/collectors/functions.js";
 import { kernelView } from "./views/collectors/kernel.js";
+import { kmsgView } from "./views/collectors/kmsg.js";
 import { livepatchView } from "./views/collectors/livepatch.js";
 import { modulesView } from "./views/collectors/modules.js";
 import { probesView } from "./views/collectors/probes.js";
@@ -48,6 +50,7 @@ export const REGISTRY = {
   functions: entry(functions, functionsView),
   redirection: entry(redirection, redirectionView),
   probes: entry(probes, probesView),
+  kmsg: entry(kmsg, kmsgView),
   taint: entry(taint, taintView),
   modules: entry(modules, modulesView),
   kernel: entry(kernel, kernelView),

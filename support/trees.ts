@@ -45,10 +45,18 @@ export function freshDir(prefix: string): string {
   return dir;
 }
 
+/**
+ * Where a tree keeps its kernel log: a capture's kmsg.txt (the raw /dev/kmsg records) as a regular
+ * file, which --path.kmsg replays as if it were the device.
+ */
+export const KMSG_IN_TREE = "dev/kmsg";
+
 /** Extracts a real capture (and optionally the Debian 12 root files) into a fresh directory. */
 export function realKernelTree(capture: RealCapture, options: { rootfs?: boolean } = {}): string {
   const root = freshDir(capture);
   extract(capture, root);
+  fs.mkdirSync(path.join(root, path.dirname(KMSG_IN_TREE)), { recursive: true });
+  fs.renameSync(path.join(root, "kmsg.txt"), path.join(root, KMSG_IN_TREE));
   if (options.rootfs !== false) extract("rootfs-debian12", root);
   return root;
 }
@@ -59,11 +67,21 @@ function extract(archive: string, into: string): void {
 }
 
 export function hostPaths(root: string): HostPaths {
-  return { procfs: path.join(root, "proc"), sysfs: path.join(root, "sys"), rootfs: root };
+  return {
+    procfs: path.join(root, "proc"),
+    sysfs: path.join(root, "sys"),
+    rootfs: root,
+    kmsg: path.join(root, KMSG_IN_TREE),
+  };
 }
 
 /** The --path.* flags for a tree. */
 export function pathFlags(root: string): string[] {
   const paths = hostPaths(root);
-  return [`--path.procfs=${paths.procfs}`, `--path.sysfs=${paths.sysfs}`, `--path.rootfs=${paths.rootfs}`];
+  return [
+    `--path.procfs=${paths.procfs}`,
+    `--path.sysfs=${paths.sysfs}`,
+    `--path.rootfs=${paths.rootfs}`,
+    `--path.kmsg=${paths.kmsg}`,
+  ];
 }

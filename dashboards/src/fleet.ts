@@ -5,6 +5,7 @@
 // which are per job: they follow the job variable, not the instance one.
 import { AnnotationQueryBuilder, RowBuilder } from "@grafana/grafana-foundation-sdk/dashboard";
 import { DATASOURCE, FLEET_UID, HOST_LINK_URL, HOST_UID, byJob, dashboardLink, sel, variables } from "./conventions.js";
+import { fleetKernelLogRow } from "./kernel-log.js";
 import { finish, newDashboard, type Dashboard } from "./model.js";
 import {
   barsPanel,
@@ -287,6 +288,9 @@ export function fleetDashboard(): Dashboard {
         noValue: "No host reports its kernel",
       }),
     );
+
+  // Kernel log: forced transitions, unreadable logs, refused loads (dashboards/src/kernel-log.ts).
+  fleetKernelLogRow(builder, (title, description, expr) => countStat(title, description, expr, ZERO_GOOD), HOSTS);
 
   // Hosts.
   builder

@@ -7,6 +7,7 @@ import { AnnotationQueryBuilder, RowBuilder } from "@grafana/grafana-foundation-
 import { BigValueTextMode } from "@grafana/grafana-foundation-sdk/common";
 import { DATASOURCE, FLEET_UID, HOST_UID, dashboardLink, sel, variables } from "./conventions.js";
 import { patchedFunctionsRow } from "./host-functions.js";
+import { hostKernelLogRow } from "./kernel-log.js";
 import { finish, newDashboard, type Dashboard } from "./model.js";
 import {
   badGood,
@@ -289,6 +290,9 @@ export function hostDashboard(): Dashboard {
         noValue: "No transition in progress",
       }),
     );
+
+  // Kernel log: the transition's age, forced patches, refused loads (dashboards/src/kernel-log.ts).
+  hostKernelLogRow(builder);
 
   // Taint.
   builder

@@ -24,6 +24,9 @@ export interface CollectorContext {
 export interface CollectorSetup {
   readonly options: CollectorOptions;
   readonly clients: ClientSources;
+  /** The --path.* flags, for a collector that starts reading before the first scrape (kmsg). */
+  readonly paths: HostPaths;
+  readonly log: Logger;
 }
 
 /** Reads the facts of one scrape; synchronous, or a promise the snapshot source bounds with --collector.timeout. */

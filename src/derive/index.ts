@@ -6,9 +6,11 @@ import type { Fact } from "../fact.js";
 import { CLIENT_NAMES, type ClientName } from "../clients/names.js";
 import type { ClientFacts } from "../collectors/client.js";
 import type { KernelFacts } from "../collectors/kernel.js";
+import type { KmsgFacts } from "../collectors/kmsg.js";
 import type { LivepatchFacts } from "../collectors/livepatch.js";
 import type { ModulesFacts } from "../collectors/modules.js";
 import type { RebootReading } from "../collectors/reboot.js";
+import { kmsgDerived, type KmsgDerived } from "./kmsg.js";
 import { moduleTaintLetters, modulesWithoutPatch, type ModuleWithoutPatch } from "./modules.js";
 import { readiness, type ReadinessFacts } from "./readiness.js";
 import { rebootCanWait } from "./reboot-can-wait.js";
@@ -20,6 +22,7 @@ export type Readings = {
   readonly modules?: ModulesFacts;
   readonly kernel?: KernelFacts;
   readonly reboot?: RebootReading;
+  readonly kmsg?: KmsgFacts;
 } & Partial<Readonly<Record<ClientName, ClientFacts>>>;
 
 /** Derived facts, each computed when the collector that shows it ran (undefined otherwise). */
@@ -34,6 +37,8 @@ export interface Derived {
   readonly readiness: ReadinessFacts | undefined;
   /** Each vendor client: can a required reboot wait (reboot with kernel, and the client's last run). */
   readonly rebootCanWait: Readonly<Partial<Record<ClientName, Fact<boolean>>>>;
+  /** kmsg: the transition in progress and when it started (with livepatch and kernel). */
+  readonly kmsg: KmsgDerived | undefined;
 }
 
 type CollectorKey = keyof Readings | "taint" | "readiness";
@@ -44,6 +49,7 @@ export const INPUTS: Readonly<Partial<Record<CollectorKey, readonly (keyof Readi
   taint: ["modules"],
   reboot: ["kernel", "modules"],
   readiness: ["livepatch", "modules", "kernel"],
+  kmsg: ["livepatch", "kernel"],
   ...Object.fromEntries(CLIENT_NAMES.map((name) => [name, ["reboot", "kernel"]])),
 };
 
@@ -71,5 +77,7 @@ export function derive(facts: Readings, ran: ReadonlySet<string>, nowMs: number)
       ? readiness({ livepatch: facts.livepatch, modules: facts.modules, kernel: facts.kernel })
       : undefined,
     rebootCanWait: rebootCanWaitByClient,
+    kmsg:
+      ran.has("kmsg") && facts.kmsg !== undefined ? kmsgDerived(facts.kmsg, facts.livepatch, facts.kernel) : undefined,
   };
 }

@@ -13,9 +13,11 @@ export interface HostPaths {
   readonly procfs: string;
   readonly sysfs: string;
   readonly rootfs: string;
+  /** The kernel log device; a container reads the host's through a device mapping (docs/kernel-log.md). */
+  readonly kmsg: string;
 }
 
-export const DEFAULT_HOST_PATHS: HostPaths = { procfs: "/proc", sysfs: "/sys", rootfs: "/" };
+export const DEFAULT_HOST_PATHS: HostPaths = { procfs: "/proc", sysfs: "/sys", rootfs: "/", kmsg: "/dev/kmsg" };
 
 export function procPath(paths: HostPaths, ...segments: string[]): string {
   return path.join(paths.procfs, ...segments);

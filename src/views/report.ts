@@ -18,6 +18,7 @@ import {
 } from "./report/finding.js";
 import { functionsSection } from "./report/functions.js";
 import { kernelSection } from "./report/kernel.js";
+import { kernelLogSection } from "./report/kernel-log.js";
 import { patchesSection } from "./report/patches.js";
 import { readinessSection } from "./report/readiness.js";
 import { rebootSection } from "./report/reboot.js";
@@ -57,6 +58,7 @@ const BUILDERS: Readonly<Record<SectionId, SectionBuilder>> = {
   readiness: readinessSection,
   patches: patchesSection,
   functions: functionsSection,
+  kernel_log: kernelLogSection,
   taint: taintSection,
   reboot: rebootSection,
   clients: clientsSection,

@@ -89,6 +89,7 @@ export function createFront(options: ExporterOptions, exporter: Exporter, log: L
               procfs: options.paths.procfs,
               sysfs: options.paths.sysfs,
               rootfs: options.paths.rootfs,
+              kmsg: options.paths.kmsg,
             },
             "listening",
           );

@@ -10,7 +10,8 @@ import { fileURLToPath } from "node:url";
 import { PrometheusRule, ServiceMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1";
 import { DaemonSet } from "kubernetes-models/apps/v1";
 import { ConfigMap, Service } from "kubernetes-models/v1";
-import { parse } from "yaml";
+import os from "node:os";
+import { parse, stringify } from "yaml";
 import { DEFAULT_PORT } from "../../src/options.js";
 import { checkGenerated } from "../helpers/generators.js";
 import { assemble, kustomizeBuild, objectKey, readKustomization, type K8sObject } from "../helpers/kustomize.js";
@@ -66,6 +67,7 @@ interface Container {
     capabilities?: { add?: string[]; drop?: string[] };
   };
   volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
+  env?: { name: string; value?: string }[];
 }
 interface PodSpec {
   hostNetwork?: boolean;
@@ -74,7 +76,7 @@ interface PodSpec {
   securityContext?: { runAsNonRoot?: boolean; runAsUser?: number; seccompProfile?: { type: string } };
   tolerations?: { key?: string; operator?: string; effect?: string }[];
   containers: Container[];
-  volumes?: { name: string; hostPath?: { path: string } }[];
+  volumes?: { name: string; hostPath?: { path: string; type?: string } }[];
 }
 interface DaemonSetSpec {
   selector: { matchLabels: Record<string, string> };
@@ -295,5 +297,65 @@ describe("Kubernetes (deploy/kubernetes, kustomize)", () => {
       const size = Object.values(data).reduce((sum, json) => sum + Buffer.byteLength(json), 0);
       assert.ok(size < 200 * 1024, `${size} bytes of dashboards: split the ConfigMap or use server-side apply`);
     });
+  });
+});
+
+describe("Kubernetes: the kernel-log component (deploy/kubernetes/components/kernel-log)", () => {
+  const envOf = (container: Container): Record<string, string | undefined> =>
+    Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value]));
+  const onlyContainer = (daemonSet: K8sObject): { pod: PodSpec; container: Container } => {
+    const pod = (daemonSet["spec"] as DaemonSetSpec).template.spec;
+    const [container] = pod.containers;
+    assert.ok(container);
+    return { pod, container };
+  };
+
+  it("the base DaemonSet keeps the kmsg collector off (it cannot read the log unprivileged)", () => {
+    const base = assemble(DIR).find((o) => o.kind === "DaemonSet");
+    assert.ok(base);
+    assert.equal(envOf(onlyContainer(base).container)["LIVEPATCH_EXPORTER_COLLECTOR_KMSG"], "false");
+  });
+
+  it("an overlay with it reads the host's /dev/kmsg as root in a privileged, read-only container", (t) => {
+    const overlay = fs.mkdtempSync(path.join(os.tmpdir(), "livepatch-overlay-"));
+    try {
+      const base = path.relative(overlay, DIR);
+      fs.writeFileSync(
+        path.join(overlay, "kustomization.yaml"),
+        stringify({
+          apiVersion: "kustomize.config.k8s.io/v1beta1",
+          kind: "Kustomization",
+          resources: [base],
+          components: [`${base}/components/kernel-log`],
+        }),
+      );
+      const result = kustomizeBuild(overlay);
+      if (result === undefined) {
+        t.skip("neither kubectl nor kustomize is installed: a component needs the real tool");
+        return;
+      }
+      const daemonSet = result.objects.find((o) => o.kind === "DaemonSet");
+      assert.ok(daemonSet);
+      assert.doesNotThrow(() => validate(daemonSet));
+      const { pod, container } = onlyContainer(daemonSet);
+      const env = envOf(container);
+      assert.equal(env["LIVEPATCH_EXPORTER_COLLECTOR_KMSG"], "true");
+      const kmsg = env["LIVEPATCH_EXPORTER_PATH_KMSG"];
+      const volume = pod.volumes?.find((v) => v.hostPath?.path === "/dev/kmsg");
+      assert.ok(volume);
+      assert.deepEqual(volume.hostPath, { path: "/dev/kmsg", type: "CharDevice" });
+      const mount = container.volumeMounts?.find((m) => m.name === volume.name);
+      assert.equal(mount?.mountPath, kmsg, "--path.kmsg names the device's mount");
+      for (const m of container.volumeMounts ?? []) assert.equal(m.readOnly, true, m.name);
+      // The device needs a privileged container, and CAP_SYSLOG (dmesg_restrict=1) root.
+      assert.equal(container.securityContext?.privileged, true);
+      assert.equal(container.securityContext.readOnlyRootFilesystem, true);
+      assert.equal(pod.securityContext?.runAsUser, 0);
+      assert.equal(pod.securityContext.runAsNonRoot, false);
+      // The rest of the DaemonSet is the base's.
+      assert.deepEqual(container.args, onlyContainer(one("DaemonSet")).container.args);
+    } finally {
+      fs.rmSync(overlay, { recursive: true, force: true });
+    }
   });
 });

@@ -15,7 +15,7 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
-import { realKernelTree } from "../helpers/fixtures.js";
+import { KMSG_IN_TREE, realKernelTree } from "../helpers/fixtures.js";
 import { GOLDEN_DIR, stable } from "../helpers/golden.js";
 import { nodeBaseImage, podman, podmanUnavailable, ULIMITS, type BaseImage } from "../helpers/podman.js";
 import { promtool } from "../helpers/promtool.js";
@@ -29,6 +29,7 @@ if (skip !== undefined) process.stderr.write(`podman.test.ts: skipped: ${skip}\n
 
 interface DaemonSetContainer {
   readonly args: string[];
+  readonly env?: { name: string; value: string }[];
   readonly ports: { containerPort: number }[];
   readonly securityContext: {
     readonly readOnlyRootFilesystem: boolean;
@@ -152,6 +153,20 @@ describe("the container image, built and run with podman as the DaemonSet runs i
       );
       return ["--volume", `${source}:${mount.mountPath}:ro`];
     });
+    // The DaemonSet's environment; the kernel log as the kernel-log component turns it on (its device
+    // mapped at /host/dev/kmsg), here the capture's saved log under the mounted root, so that
+    // /metrics is the capture's whole golden file.
+    const environment = new Map((container.env ?? []).map((e) => [e.name, e.value]));
+    assert.equal(
+      environment.get("LIVEPATCH_EXPORTER_COLLECTOR_KMSG"),
+      "false",
+      "the base DaemonSet reads no kernel log",
+    );
+    const rootMount = container.volumeMounts.find(
+      (m) => pod.volumes.find((v) => v.name === m.name)?.hostPath.path === "/",
+    );
+    environment.set("LIVEPATCH_EXPORTER_COLLECTOR_KMSG", "true");
+    environment.set("LIVEPATCH_EXPORTER_PATH_KMSG", path.posix.join(rootMount?.mountPath ?? "/", KMSG_IN_TREE));
     const security = container.securityContext;
     assert.equal(security.readOnlyRootFilesystem, true);
     assert.equal(security.allowPrivilegeEscalation, false);
@@ -170,6 +185,7 @@ describe("the container image, built and run with podman as the DaemonSet runs i
         "--read-only-tmpfs=false",
         "--cap-drop=all",
         "--security-opt=no-new-privileges",
+        ...[...environment].flatMap(([variable, value]) => ["--env", `${variable}=${value}`]),
         ...volumes.flat(),
         "--publish",
         `127.0.0.1::${port}`,

@@ -38,8 +38,11 @@ const CASES: readonly [name: string, tree: () => string, flags: readonly string[
 /** No vendor client, whatever this machine has installed: the goldens describe the tree only. */
 const NO_CLIENTS = CLIENT_NAMES.map((name) => `--no-collector.${name}`);
 
-/** Facts that change from run to run (mtimes of files the test just wrote). */
-const VOLATILE_FACTS = new Set(["since"]);
+/** Facts that change from run to run (mtimes of files the test just wrote, a transition's age). */
+const VOLATILE_FACTS = new Set(["since", "running_seconds"]);
+
+/** How long a capture's transition has run: since its kernel log's start, until now. */
+const AGE = /running for [^,"]+, since/g;
 
 /** The command's output, with the tree's location (in a failed collector's error) as <tree>. */
 async function check(
@@ -57,13 +60,15 @@ async function check(
   const invocation = parseInvocation([...args, ...pathFlags(tree)], {});
   assert.equal(invocation.command, "check");
   const result = await runCheck(invocation.options, json);
-  return { output: result.output.replaceAll(tree, "<tree>"), exitCode: result.exitCode };
+  const output = result.output.replaceAll(tree, "<tree>").replace(AGE, "running for <age>, since");
+  return { output, exitCode: result.exitCode };
 }
 
 function stableJson(text: string): string {
   return `${JSON.stringify(
     JSON.parse(text),
-    (key, value: unknown) => (VOLATILE_FACTS.has(key) && typeof value === "string" ? "<volatile>" : value),
+    (key, value: unknown) =>
+      VOLATILE_FACTS.has(key) && (typeof value === "string" || typeof value === "number") ? "<volatile>" : value,
     2,
   )}\n`;
 }

@@ -37,6 +37,8 @@ export function snapshotSource(root: string, options: CollectOptions = {}): Snap
       clients: { ...DEFAULT_CLIENT_COLLECTOR_OPTIONS, ...options.clientOptions },
     },
     clients: options.clients ?? {},
+    paths: hostPaths(root),
+    log: silentLogger,
   });
   return new SnapshotSource({
     paths: hostPaths(root),

@@ -7,7 +7,7 @@ import { gzipSync } from "node:zlib";
 import { freshDir, realKernelTree } from "../../support/trees.js";
 import { HANDMADE, type Entry, type HandmadeName, type TreeSpec } from "../fixtures/handmade.js";
 
-export { hostPaths, pathFlags, realKernelTree, scratchDir } from "../../support/trees.js";
+export { freshDir, hostPaths, KMSG_IN_TREE, pathFlags, realKernelTree, scratchDir } from "../../support/trees.js";
 
 /** Builds a hand-made tree by name. */
 export function handmadeTree(name: HandmadeName): string {

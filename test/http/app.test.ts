@@ -132,7 +132,10 @@ describe("landing page with collectors turned off", () => {
         /<h1 class="headline ok">Readiness not checked \(the readiness collector is off\); nothing needs attention\.<\/h1>/,
       );
       assert.doesNotMatch(html, /class="pill fail"|Needs attention/);
-      assert.match(html, /not collected \(collector turned off\): livepatch, transition, kernel, reboot, readiness/);
+      assert.match(
+        html,
+        /not collected \(collector turned off\): livepatch, transition, kmsg, kernel, reboot, readiness/,
+      );
       assert.match(html, /not tainted \(0\)/);
     } finally {
       await close();

@@ -6,11 +6,13 @@ import type { KernelFacts } from "../../collectors/kernel.js";
 import type { LivepatchFacts } from "../../collectors/livepatch.js";
 import type { ModulesFacts } from "../../collectors/modules.js";
 import type { TransitionFacts } from "../../collectors/transition.js";
+import type { KmsgDerived } from "../../derive/kmsg.js";
 import { READINESS_CHECKS, type ReadinessCheck, type ReadinessFacts } from "../../derive/readiness.js";
 import type { Snapshot } from "../../snapshot/snapshot.js";
 import { finding, reasonText, type Finding } from "./finding.js";
 import { insideFacts, insideText } from "./functions.js";
 import { EMPTY, type SectionResult } from "./section.js";
+import { transitionAge } from "./transition-start.js";
 
 /** Each check when it passes, in a few words for the "Fine:" line, and what is asked when it cannot be told. */
 const PASS: Readonly<Record<ReadinessCheck, [text: string, fine: string, question: string]>> = {
@@ -39,12 +41,22 @@ interface Inputs {
   readonly modules: ModulesFacts | undefined;
   readonly kernel: KernelFacts | undefined;
   readonly transition: TransitionFacts | undefined;
+  /** When the transition in progress started, by the kernel log (kmsg), and the snapshot's time. */
+  readonly kmsg: KmsgDerived | undefined;
+  readonly nowMs: number;
 }
 
 export function readinessSection(snapshot: Snapshot): SectionResult {
   const readiness = snapshot.derived.readiness;
   const { livepatch, modules, kernel, transition } = snapshot.facts;
-  const inputs: Inputs = { livepatch, modules, kernel, transition };
+  const inputs: Inputs = {
+    livepatch,
+    modules,
+    kernel,
+    transition,
+    kmsg: snapshot.derived.kmsg,
+    nowMs: snapshot.takenAtMs,
+  };
   const findings: Finding[] = [];
   const fine: string[] = [];
   if (readiness !== undefined) {
@@ -82,7 +94,8 @@ function summarise(readiness: ReadinessFacts, passing: readonly string[]): strin
   return [failing === 0 ? "every readiness check passes" : "every other readiness check passes"];
 }
 
-function failed(check: ReadinessCheck, { livepatch, modules, kernel, transition }: Inputs): Finding {
+function failed(check: ReadinessCheck, inputs: Inputs): Finding {
+  const { modules, kernel } = inputs;
   const facts = { passed: false };
   const config = kernel?.config.state === "ok" ? kernel.config.value : undefined;
   switch (check) {
@@ -122,24 +135,26 @@ function failed(check: ReadinessCheck, { livepatch, modules, kernel, transition 
         facts: { ...facts, ftrace_enabled: modules?.ftraceEnabled.state === "ok" ? modules.ftraceEnabled.value : null },
       });
     case "no_transition_in_progress":
-      return transitionInProgress(livepatch, transition);
+      return transitionInProgress(inputs);
   }
 }
 
-/** The stuck (or running) transition: the patch, its direction, and who blocks it. */
-function transitionInProgress(livepatch: LivepatchFacts | undefined, transition: TransitionFacts | undefined): Finding {
+/** The stuck (or running) transition: the patch, its direction, since when (kernel log), and who blocks it. */
+function transitionInProgress({ livepatch, transition, kmsg, nowMs }: Inputs): Finding {
   const refuses = "until it completes the kernel refuses to enable or disable any other patch (EBUSY)";
   const active = transition?.active;
   if (active === undefined) {
     const patch = livepatch?.patches.find((p) => p.transition.state === "ok" && p.transition.value);
     const name = patch?.name ?? "a patch";
     const direction = patch?.status.state === "ok" ? patch.status.value : "in transition";
+    const age = transitionAge(kmsg, patch?.name, nowMs);
     return finding("no_transition_in_progress", "fail", `a transition is in progress (${name}, ${direction})`, {
       subject: patch?.name,
-      details: [refuses],
-      facts: { passed: false, patch: patch?.name ?? null, direction, blocking_threads: null },
+      details: [...age.details, refuses],
+      facts: { passed: false, patch: patch?.name ?? null, direction, blocking_threads: null, ...age.facts },
     });
   }
+  const age = transitionAge(kmsg, active.patch, nowMs);
   const blocking = active.blocking;
   const who =
     blocking.state === "ok"
@@ -147,7 +162,7 @@ function transitionInProgress(livepatch: LivepatchFacts | undefined, transition:
         ? "no thread blocks it any more"
         : `${blocking.value} ${blocking.value === 1 ? "thread blocks" : "threads block"} it`
       : `the threads that block it are unknown (${active.threads.unreadable} unreadable${active.truncated ? ", walk truncated at --collector.transition.max-threads" : ""})`;
-  const details = [refuses];
+  const details = [...age.details, refuses];
   for (const t of active.blockers)
     details.push(`blocked by pid ${t.pid} tid ${t.tid} ${t.comm}${insideText(t.inside)}`);
   if (blocking.state === "ok" && blocking.value > active.blockers.length) {
@@ -177,6 +192,7 @@ function transitionInProgress(livepatch: LivepatchFacts | undefined, transition:
         threads: { ...active.threads },
         truncated: active.truncated,
         blockers: active.blockers.map((t) => ({ pid: t.pid, tid: t.tid, comm: t.comm, ...insideFacts(t.inside) })),
+        ...age.facts,
       },
     },
   );

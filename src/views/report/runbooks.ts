@@ -9,6 +9,9 @@ export const RUNBOOKS_URL = "https://github.com/livepatch-exporter/livepatch_exp
 /** Sections of docs/runbooks.md ("## <Name>"), one per alert. */
 export type RunbookAnchor =
   | "LivepatchTransitionNotCompleting"
+  | "LivepatchTransitionForced"
+  | "LivepatchModuleLoadRefused"
+  | "LivepatchKernelLogUnreadable"
   | "LivepatchNotReady"
   | "LivepatchPatchDisabled"
   | "LivepatchModuleWithoutPatch"

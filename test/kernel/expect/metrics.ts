@@ -210,7 +210,8 @@ export function hostSeries(model: HostModel): Series {
     series[key(name, labels)] = value;
   };
   const optIn = model.functions === undefined ? [] : ["functions", "redirection", "probes"];
-  for (const collector of ["livepatch", "transition", "taint", "modules", "kernel", "reboot", "readiness", ...optIn]) {
+  const collectors = ["livepatch", "transition", "kmsg", "taint", "modules", "kernel", "reboot", "readiness", ...optIn];
+  for (const collector of collectors) {
     set("livepatch_scrape_collector_success", { collector }, 1);
   }
 

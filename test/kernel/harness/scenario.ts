@@ -7,6 +7,7 @@
 import { after, before, describe, it, type TestContext } from "node:test";
 import { assertFiring } from "../expect/alerts.js";
 import { assertCheck, type CheckExpectation, type CheckResult } from "../expect/check.js";
+import { assertKmsg, type KmsgModel } from "../expect/kmsg.js";
 import { assertLanding } from "../expect/landing.js";
 import { assertMetrics, parseMetrics, type Series } from "../expect/metrics.js";
 import { startAlerting, type Alerting } from "./alerting.js";
@@ -41,6 +42,8 @@ export interface Expectations {
   readonly landing: readonly string[];
   /** Alerts Prometheus must have firing for the VM, exactly (expect/alerts.ts alertKey form). */
   readonly alerts?: readonly string[];
+  /** What the kernel log said since boot: every livepatch_kmsg_* series, exactly (expect/kmsg.ts). */
+  readonly kmsg?: KmsgModel;
   /** More assertions, each its own subtest, by name. */
   readonly extra?: Readonly<Record<string, Extra>>;
 }
@@ -77,6 +80,13 @@ const ASSERTIONS: readonly Assertion[] = [
   { name: "/metrics", applies: () => true, run: (e, o) => assertMetrics(o.metrics, e.metrics) },
   { name: "check --json", applies: () => true, run: (e, o) => assertCheck(o.check, e.check) },
   { name: "landing page", applies: () => true, run: (e, o) => assertLanding(o.landingHtml, e.landing) },
+  {
+    name: "the kernel log (livepatch_kmsg_*)",
+    applies: (e) => e.kmsg !== undefined,
+    run: (e, o) => {
+      if (e.kmsg !== undefined) assertKmsg(o.metrics, e.kmsg);
+    },
+  },
   {
     name: "Prometheus alerts (project rules)",
     applies: (e, ctx) => e.alerts !== undefined && ctx.alerting !== undefined,

@@ -3,10 +3,13 @@
 // then report: /metrics (from a model of the host), `check --json`, the landing
 // page and the alerts of the project's rules.
 import assert from "node:assert/strict";
+import { formatAge } from "../../../src/views/report/transition-start.js";
 import { waitFor } from "../../helpers/wait.js";
 import { alertmanagerAlerts } from "../../helpers/alertmanager.js";
 import { newTaintAlerts } from "../expect/alerts.js";
-import { hostSeries, type HostModel, type PatchModel } from "../expect/metrics.js";
+import { parseReport } from "../expect/check.js";
+import { LOG_TIMES, logTime, reportTime, type KmsgModel } from "../expect/kmsg.js";
+import { atLeast, hostSeries, type HostModel, type PatchModel } from "../expect/metrics.js";
 import { insmod, kpid, output, settle, tryInsmod, waitKernelLog } from "../harness/guest.js";
 import { waitForNotification } from "../harness/alerting.js";
 import type { Scenario, ScenarioContext, State } from "../harness/scenario.js";
@@ -52,10 +55,65 @@ function note(ctx: ScenarioContext, name: string): unknown {
   return ctx.notes.get(name);
 }
 
+/** The `check` finding of the forced transition, from then on until reboot, with when the kernel logged it. */
+const forcedText = (ctx: ScenarioContext): string =>
+  `warn: lp_busy: a transition was forced at ${reportTime(note(ctx, "forced at") as number)}`;
+
 const READY = "Ready for a new live patch";
 const NOT_READY = "Not ready for a new live patch";
 
 const STUCK_ALERT = "LivepatchTransitionNotCompleting";
+const FORCED_ALERT = "LivepatchTransitionForced{patch=lp_busy,severity=warning}";
+const FORCED = "warn transition_forced lp_busy";
+
+// The kernel log, state by state (the kmsg collector). lp_basic, the first out-of-tree, unsigned
+// live patch module, makes the kernel print its taint lines (out-of-tree, TAINT_LIVEPATCH) and the
+// once-per-boot "module verification failed"; the later modules add none.
+const APPLIED = { enabling: 1, patching_started: 1, patching_complete: 1 };
+const LOG_BASIC: KmsgModel = {
+  events: { lp_basic: APPLIED },
+  moduleEvents: { lp_basic: { taint: 2, verification_failed: 1 } },
+  forced: { lp_basic: false },
+  lastTransition: { lp_basic: "patching" },
+};
+const LOG_SECOND: KmsgModel = {
+  ...LOG_BASIC,
+  events: { ...LOG_BASIC.events, lp_second: APPLIED },
+  forced: { ...LOG_BASIC.forced, lp_second: false },
+  lastTransition: { ...LOG_BASIC.lastTransition, lp_second: "patching" },
+};
+/**
+ * Stuck: 5.1+ signals the remaining tasks after 15 retries, and again every 15 s while the
+ * transition runs (a count that grows with time). "signaling" and "forcing" name no patch: they are
+ * the open transition's, lp_busy's.
+ */
+const BUSY_STUCK = { enabling: 1, patching_started: 1, signaling: atLeast(1) };
+const LOG_STUCK: KmsgModel = {
+  ...LOG_SECOND,
+  events: { ...LOG_SECOND.events, lp_busy: BUSY_STUCK },
+  forced: { ...LOG_SECOND.forced, lp_busy: false },
+};
+const LOG_FORCED: KmsgModel = {
+  ...LOG_SECOND,
+  events: { ...LOG_SECOND.events, lp_busy: { ...BUSY_STUCK, forcing: 1, patching_complete: 1 } },
+  forced: { ...LOG_SECOND.forced, lp_busy: true },
+  lastTransition: { ...LOG_SECOND.lastTransition, lp_busy: "patching" },
+};
+/** The cumulative patch replaces the others without a line for them; then it is disabled. */
+const LOG_CUMULATIVE: KmsgModel = {
+  ...LOG_FORCED,
+  events: { ...LOG_FORCED.events, lp_cumulative: APPLIED },
+  forced: { ...LOG_FORCED.forced, lp_cumulative: false },
+  lastTransition: { ...LOG_FORCED.lastTransition, lp_cumulative: "patching" },
+};
+const LOG_DISABLED: KmsgModel = {
+  ...LOG_CUMULATIVE,
+  events: {
+    ...LOG_CUMULATIVE.events,
+    lp_cumulative: { ...APPLIED, unpatching_started: 1, unpatching_complete: 1 },
+  },
+  lastTransition: { ...LOG_CUMULATIVE.lastTransition, lp_cumulative: "unpatching" },
+};
 
 /** The subject of busy_wait_fn's findings: its function directory under /sys/kernel/livepatch. */
 const BUSY_WAIT_FN = "lp_busy/lp_busy_target/busy_wait_fn,1";
@@ -74,6 +132,7 @@ const states: State[] = [
       },
       landing: [`${READY}; nothing needs attention.`, "no live patch is loaded"],
       alerts: [],
+      kmsg: { events: {}, moduleEvents: {}, forced: {}, lastTransition: {} },
     }),
   },
   {
@@ -93,6 +152,7 @@ const states: State[] = [
       },
       landing: [READY, "lp_basic: applied; 1 function(s) in vmlinux", "K bit 15 LIVEPATCH"],
       alerts: TAINT_ALERTS,
+      kmsg: LOG_BASIC,
       extra: {
         "the kernel runs the new code (/proc/cmdline shows the marker)": async ({ vm }) => {
           assert.equal((await vm.sh("cat /proc/cmdline")).trim(), "LIVEPATCH-TEST lp_basic");
@@ -116,6 +176,7 @@ const states: State[] = [
       },
       landing: [READY, "lp_basic: applied", "lp_second: applied"],
       alerts: TAINT_ALERTS,
+      kmsg: LOG_SECOND,
       extra: {
         "both patches run (/proc/cmdline and /proc/execdomains)": async ({ vm }) => {
           assert.equal((await vm.sh("cat /proc/cmdline")).trim(), "LIVEPATCH-TEST lp_basic");
@@ -148,6 +209,11 @@ const states: State[] = [
       // The frame the exporter must name: the kernel's own view of where the kthread sleeps.
       const stack = await vm.sh(`cat /proc/${pid}/task/${pid}/stack`);
       ctx.notes.set("kthread frame", /busy_wait_fn\+0x[0-9a-f]+\/0x[0-9a-f]+ \[lp_busy_target\]/.exec(stack)?.[0]);
+      // When the kernel logged the start: btime + the record's microseconds since boot.
+      ctx.notes.set(
+        "transition start",
+        logTime(await vm.sh(LOG_TIMES), "'lp_busy': starting patching transition").seconds,
+      );
       // What readiness must predict: no other patch can be enabled, or disabled, now.
       ctx.notes.set("insmod during transition", await tryInsmod(vm, "lp_cumulative"));
       ctx.notes.set("disable during transition", await vm.exec(`echo 0 > ${LP}/lp_second/enabled`));
@@ -156,6 +222,8 @@ const states: State[] = [
       const pid = note(ctx, "kthread") as number;
       const frame = note(ctx, "kthread frame") as string;
       const blockedBy = `blocked by pid ${pid} tid ${pid} lp_busy_kthread, inside busy_wait_fn (lp_busy_target)`;
+      const start = note(ctx, "transition start") as number;
+      const since = `since ${reportTime(start)} (kernel log)`;
       return {
         metrics: host({
           patches: [BASIC, SECOND, { ...BUSY, state: "patching" }],
@@ -197,10 +265,12 @@ const states: State[] = [
           `${NOT_READY}: a transition is in progress (lp_busy, patching) and 1 thread blocks it.`,
           "Needs attention",
           blockedBy,
+          since,
           "Runbook: what to do",
           "lp_busy: busy_wait_fn (lp_busy_target), redirected by ftrace",
         ],
         alerts: [...TAINT_ALERTS, `${STUCK_ALERT}{direction=patching,patch=lp_busy,severity=warning}`],
+        kmsg: { ...LOG_STUCK, start: { patch: "lp_busy", direction: "patching", seconds: start } },
         extra: {
           "the kthread's kernel stack is inside busy_wait_fn, as the exporter says": () => {
             assert.match(frame, /^busy_wait_fn\+0x[0-9a-f]+\/0x[0-9a-f]+ \[lp_busy_target\]$/);
@@ -210,6 +280,13 @@ const states: State[] = [
             for (const fn of ["cmdline_proc_show", "execdomains_proc_show", "busy_wait_fn \\[lp_busy_target\\]"]) {
               assert.match(text, new RegExp(`^${fn} \\(1\\) .*\\(klp_ftrace_handler\\+`, "m"), text);
             }
+          },
+          "check says since when the transition runs, by the kernel log, and for how long": (_c, observed) => {
+            const running = parseReport(observed.check).findings.find((f) => f.id === "no_transition_in_progress");
+            assert.equal(running?.facts["started_at"], reportTime(start));
+            const seconds = running.facts["running_seconds"];
+            assert.ok(typeof seconds === "number" && seconds >= 15, `running_seconds ${JSON.stringify(seconds)}`);
+            assert.equal(running.details[0], `running for ${formatAge(seconds)}, ${since}`);
           },
           "the kernel refuses to enable or disable another patch meanwhile (EBUSY), as readiness says": (c) => {
             const enable = note(c, "insmod during transition") as ExecResult;
@@ -249,9 +326,10 @@ const states: State[] = [
   },
   {
     name: "transition forced: echo 1 > force",
-    enter: async ({ vm }) => {
-      await vm.sh(`echo 1 > ${LP}/lp_busy/force`);
-      await settle(vm, ["lp_basic", "lp_second", "lp_busy"]);
+    enter: async (ctx) => {
+      await ctx.vm.sh(`echo 1 > ${LP}/lp_busy/force`);
+      await settle(ctx.vm, ["lp_basic", "lp_second", "lp_busy"]);
+      ctx.notes.set("forced at", logTime(await ctx.vm.sh(LOG_TIMES), "forcing remaining tasks").seconds);
     },
     expect: (ctx) => ({
       metrics: host({
@@ -259,14 +337,15 @@ const states: State[] = [
         modules: modules("lp_basic", "lp_second", "lp_busy_target", "lp_busy"),
       }),
       check: {
-        exitCode: 0,
+        exitCode: 1,
         ready: true,
-        problems: [],
-        includes: ["ok patch lp_busy", "ok no_transition_in_progress"],
-        texts: ["ok: lp_busy: applied; 1 function(s) in lp_busy_target"],
+        problems: [FORCED],
+        includes: ["ok patch lp_busy", "ok no_transition_in_progress", "info transition_duration lp_busy"],
+        texts: ["ok: lp_busy: applied; 1 function(s) in lp_busy_target", forcedText(ctx)],
       },
-      landing: [READY, "lp_busy: applied"],
-      alerts: TAINT_ALERTS,
+      landing: [READY, "lp_busy: applied", "lp_busy: a transition was forced at"],
+      alerts: [...TAINT_ALERTS, FORCED_ALERT],
+      kmsg: LOG_FORCED,
       extra: {
         "the kthread counts as switched (patch_state -1)": async ({ vm }) => {
           const pid = note(ctx, "kthread") as number;
@@ -366,7 +445,7 @@ const states: State[] = [
       // Replaced patches leave /sys/kernel/livepatch asynchronously (a workqueue frees them).
       await settle(vm, ["lp_cumulative"]);
     },
-    expect: () => ({
+    expect: (ctx) => ({
       metrics: host({
         patches: [CUMULATIVE],
         modules: modules("lp_basic", "lp_second", "lp_busy_target", "lp_busy", "lp_cumulative"),
@@ -375,11 +454,13 @@ const states: State[] = [
       check: {
         exitCode: 1,
         ready: true,
-        problems: withoutPatch("lp_basic", "lp_second", "lp_busy"),
+        problems: [...withoutPatch("lp_basic", "lp_second", "lp_busy"), FORCED],
         includes: ["ok patch lp_cumulative"],
+        texts: [forcedText(ctx)],
       },
       landing: [READY, "lp_cumulative: applied", "module lp_busy (live) is a live patch module with no active patch"],
-      alerts: [...TAINT_ALERTS, ...moduleAlerts("lp_basic", "lp_second", "lp_busy")],
+      alerts: [...TAINT_ALERTS, ...moduleAlerts("lp_basic", "lp_second", "lp_busy"), FORCED_ALERT],
+      kmsg: LOG_CUMULATIVE,
       extra: {
         "the cumulative patch runs, the replaced lp_second no longer does": async ({ vm }) => {
           assert.equal((await vm.sh("cat /proc/cmdline")).trim(), "LIVEPATCH-TEST lp_cumulative");
@@ -404,11 +485,12 @@ const states: State[] = [
       check: {
         exitCode: 1,
         ready: true,
-        problems: withoutPatch("lp_basic", "lp_second", "lp_busy", "lp_cumulative"),
-        includes: ["info no_patch_loaded"],
+        problems: [...withoutPatch("lp_basic", "lp_second", "lp_busy", "lp_cumulative"), FORCED],
+        includes: ["info no_patch_loaded", "info transition_duration lp_cumulative"],
       },
       landing: [READY, "module lp_cumulative (live) is a live patch module with no active patch"],
-      alerts: [...TAINT_ALERTS, ...moduleAlerts("lp_basic", "lp_second", "lp_busy", "lp_cumulative")],
+      alerts: [...TAINT_ALERTS, ...moduleAlerts("lp_basic", "lp_second", "lp_busy", "lp_cumulative"), FORCED_ALERT],
+      kmsg: LOG_DISABLED,
       extra: {
         "the original code runs again (/proc/cmdline)": async ({ vm }) => {
           assert.match(await vm.sh("cat /proc/cmdline"), /no_timer_check/);
@@ -431,9 +513,11 @@ const states: State[] = [
         modules: modules("lp_basic", "lp_second", "lp_busy_target"),
         withoutPatch: ["lp_basic", "lp_second"],
       }),
-      check: { exitCode: 1, ready: true, problems: withoutPatch("lp_basic", "lp_second") },
+      // The forced patch stays reported until reboot, though its module is gone.
+      check: { exitCode: 1, ready: true, problems: [...withoutPatch("lp_basic", "lp_second"), FORCED] },
       landing: [READY, "module lp_basic (live) is a live patch module with no active patch"],
-      alerts: [...TAINT_ALERTS, ...moduleAlerts("lp_basic", "lp_second")],
+      alerts: [...TAINT_ALERTS, ...moduleAlerts("lp_basic", "lp_second"), FORCED_ALERT],
+      kmsg: LOG_DISABLED,
       extra: {
         "the forced patch's module could be removed": () => {
           const result = note(ctx, "rmmod lp_busy") as ExecResult;
@@ -458,7 +542,7 @@ const states: State[] = [
       check: {
         exitCode: 1,
         ready: false,
-        problems: [...withoutPatch("lp_basic", "lp_second"), "fail modules_not_disabled"],
+        problems: [...withoutPatch("lp_basic", "lp_second"), "fail modules_not_disabled", FORCED],
         texts: ["fail: module loading is switched off until reboot (modules_disabled=1)"],
       },
       landing: [`${NOT_READY}: module loading is switched off until reboot (modules_disabled=1).`],
@@ -466,7 +550,10 @@ const states: State[] = [
         ...TAINT_ALERTS,
         ...moduleAlerts("lp_basic", "lp_second"),
         "LivepatchNotReady{check=modules_not_disabled,severity=warning}",
+        FORCED_ALERT,
       ],
+      // modules_disabled=1 refuses without a line in the log: nothing is counted as refused.
+      kmsg: LOG_DISABLED,
       extra: {
         "the kernel refuses the insmod (EPERM)": () => {
           const result = note(ctx, "insmod with modules disabled") as ExecResult;
