@@ -405,7 +405,8 @@ const states: State[] = [
       check: {
         exitCode: 1,
         ready: true,
-        problems: [`warn kprobe_in_patched_body ${BUSY_WAIT_FN}`],
+        // The forced transition of the state before stays in the kernel log.
+        problems: [`warn kprobe_in_patched_body ${BUSY_WAIT_FN}`, FORCED],
         includes: [
           "ok redirection",
           `info kprobe_at_patched_entry ${BUSY_WAIT_FN}`,
@@ -419,7 +420,8 @@ const states: State[] = [
         ],
       },
       landing: [READY, "kprobe(s) in the body of lp_busy: busy_wait_fn (lp_busy_target)"],
-      alerts: TAINT_ALERTS,
+      alerts: [...TAINT_ALERTS, FORCED_ALERT],
+      kmsg: LOG_FORCED,
       extra: {
         "the kernel lists the probes, and two ftrace users on both functions": async (c) => {
           const probes = await c.vm.sh("cat /sys/kernel/debug/kprobes/list");
