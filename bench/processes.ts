@@ -3,7 +3,7 @@
 // is Debian's prometheus-node-exporter on a free port found the same way.
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
+import { freePort } from "../support/free-port.js";
 import { startExporter } from "../support/exporter-process.js";
 import { binCommand, FOOTPRINT_FLAGS } from "../support/install-ways.js";
 import { sleep } from "./stats.js";
@@ -107,18 +107,6 @@ export async function startNodeExporter(binary: string): Promise<Target> {
     return { name: "node_exporter", url, pid, stop: () => stopChild(child) };
   }
   throw lastError;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitForHttp(url: string, child: ChildProcess): Promise<void> {

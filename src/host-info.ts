@@ -1,5 +1,5 @@
 // Facts about the machine the exporter process runs on, from
-// systeminformation: hostname and virtualization, shown on the landing page
+// systeminformation: hostname, virtualization and hardware, shown on the landing page
 // only. systeminformation reads /etc and /sys directly and runs
 // commands, so it never honours --path.*: nothing it returns is used for a
 // metric. It is loaded lazily, once, off the scrape path, with a time limit.

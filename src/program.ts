@@ -6,11 +6,14 @@
 // uncaught exception is logged, then the process exits: its state is no
 // longer known), or `check` found problems; 2 invalid flags, environment or
 // --web.config.file (or `check`: the host could not be read).
+// A process with a file system call hung on a dead mount cannot exit with a
+// code (see endProcess): it ends by the signal that stopped it (SIGTERM).
 import { CommanderError } from "commander";
 import { runCheck } from "./check.js";
 import { parseInvocation } from "./cli.js";
 import { createExporter } from "./exporter.js";
 import { filesNeeded, openFileLimit, RAISE_HINT } from "./file-limit.js";
+import { poolCallsInFlight } from "./fs/pool.js";
 import { createLogger, type Logger } from "./log.js";
 import type { ExporterOptions } from "./options.js";
 import { runTextfile } from "./textfile/run.js";
@@ -72,7 +75,7 @@ async function serve(options: ExporterOptions): Promise<number | "serving"> {
     else log.info({ result }, "SIGHUP: web config checked");
   });
   let stopping = false;
-  const shutdown = (signal: string): void => {
+  const shutdown = (signal: NodeJS.Signals): void => {
     if (stopping) return;
     stopping = true;
     front.beginShutdown();
@@ -81,9 +84,12 @@ async function serve(options: ExporterOptions): Promise<number | "serving"> {
     exporter.clients.stop();
     // Keep serving for the delay so load balancers and probes see "not ready" first.
     setTimeout(() => {
-      void front.close(SHUTDOWN_GRACE_MS).then((result) => {
+      // Collections still running end now: the scrapes waiting for them are answered at once.
+      exporter.source.close();
+      void front.close(SHUTDOWN_GRACE_MS).then(async (result) => {
         if (result === "closed") log.info({}, "stopped");
         else log.warn({}, "in-flight requests did not finish in time; exiting");
+        await endProcess(signal, log);
         process.exit(0);
       });
     }, options.shutdownDelayMs).unref();
@@ -110,9 +116,35 @@ function exitOnCrash(log: Logger): void {
   process.on("unhandledRejection", (reason) => crash("unhandled rejection", reason));
 }
 
+/** How long in-flight file system calls get to return before they count as hung. */
+const POOL_DRAIN_MS = 200;
+
+/**
+ * Before the process exits. Node.js joins libuv's pool threads on exit, so a
+ * file system call hung on a dead mount (src/fs/pool.ts) would keep the
+ * process from ever exiting: after a short wait for the calls in flight, such
+ * a process is ended by `signal` at its default action instead (terminated by
+ * SIGTERM, which systemd and Kubernetes count as a clean stop). Returns when
+ * the process may exit normally.
+ */
+async function endProcess(signal: NodeJS.Signals, log?: Logger): Promise<void> {
+  const deadline = Date.now() + POOL_DRAIN_MS;
+  while (poolCallsInFlight() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+  const hung = poolCallsInFlight();
+  if (hung === 0) return;
+  const message = `${hung} file system call(s) hung on the host's files: ending by ${signal}`;
+  if (log === undefined) process.stderr.write(`livepatch_exporter: ${message}\n`);
+  else log.warn({ calls: hung }, message);
+  process.removeAllListeners(signal);
+  process.kill(process.pid, signal);
+}
+
 main().then(
   (code) => {
-    if (code !== "serving") process.exitCode = code;
+    if (code === "serving") return;
+    process.exitCode = code;
+    // `check` or `textfile` is done; a read hung on the host's files would keep the process alive.
+    void endProcess("SIGTERM");
   },
   (error: unknown) => {
     process.stderr.write(

@@ -47,10 +47,11 @@ export async function startExporter(
   alive.add(child);
   void exited.then(() => alive.delete(child));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`exporter did not start:\n${logs.join("\n")}`)),
-      options.timeoutMs ?? 10_000,
-    );
+    const timer = setTimeout(() => {
+      // Not left running: its pipes would keep the test process from ever ending.
+      child.kill("SIGKILL");
+      reject(new Error(`exporter did not start:\n${logs.join("\n")}`));
+    }, options.timeoutMs ?? 10_000);
     let buffered = "";
     child.stderr.setEncoding("utf8");
     child.stderr.on("data", (chunk: string) => {

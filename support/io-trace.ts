@@ -44,8 +44,11 @@ export async function traceIo(body: () => Promise<unknown>): Promise<IoTrace> {
       holder[name] = original;
     });
   };
+  const readlink = fs.readlinkSync;
   const count = (map: Map<string, number>) => (first: unknown) => {
-    const key = typeof first === "string" ? first : first instanceof URL ? first.pathname : `fd:${String(first)}`;
+    let key = typeof first === "string" ? first : first instanceof URL ? first.pathname : `fd:${String(first)}`;
+    // A file reopened through its descriptor (src/fs/root-files.ts) counts as itself: descriptor numbers are reused.
+    if (/^\/proc\/self\/fd\/\d+$/.test(key)) key = `${readlink(key)} (through its descriptor)`;
     map.set(key, (map.get(key) ?? 0) + 1);
   };
   for (const name of FS_OPENS) wrap(fs, name, count(trace.opens));

@@ -11,7 +11,7 @@ export const TAGS = ["livepatch", "livepatch_exporter"];
 /** The data source of every panel, query and variable: the `datasource` variable, never a fixed uid. */
 export const DATASOURCE = { type: "prometheus", uid: "${datasource}" };
 
-/** Label matchers for the selected jobs and instances ("All" is `.+`). */
+/** Label matchers for the selected jobs and instances ("All" is `.*`, which Prometheus matches fastest). */
 export const SELECTOR = 'job=~"$job",instance=~"$instance"';
 
 /** `metric{job=~"$job",instance=~"$instance",extra}`. */
@@ -27,27 +27,45 @@ export function byJob(metric: string, extra?: string): string {
 /**
  * The three variables of both dashboards: the Prometheus data source, then
  * the jobs that run the exporter and their targets (every target, so a dead
- * exporter can still be selected).
+ * exporter can still be selected). `instance` is one host on the Host
+ * dashboard (Grafana opens it on the first one, never on the whole fleet),
+ * any number or All on the Fleet dashboard.
  */
-export function variables(): cog.Builder<dashboard.VariableModel>[] {
+export function variables(instances: "one" | "many"): cog.Builder<dashboard.VariableModel>[] {
   return [
     new dashboard.DatasourceVariableBuilder("datasource").label("Data source").type("prometheus"),
-    multiSelect(
-      "job",
-      "Job",
-      "label_values(livepatch_exporter_build_info, job)",
-      "Scrape jobs that run livepatch_exporter.",
+    withAll(
+      queryVariable(
+        "job",
+        "Job",
+        "label_values(livepatch_exporter_build_info, job)",
+        "Scrape jobs that run livepatch_exporter.",
+      ),
     ),
-    multiSelect(
-      "instance",
-      "Instance",
-      'label_values(up{job=~"$job"}, instance)',
-      "Targets of the selected jobs, including exporters that are down.",
-    ),
+    instances === "many"
+      ? withAll(
+          queryVariable(
+            "instance",
+            "Instance",
+            'label_values(up{job=~"$job"}, instance)',
+            "Targets of the selected jobs, including exporters that are down.",
+          ),
+        )
+      : queryVariable(
+          "instance",
+          "Instance",
+          'label_values(up{job=~"$job"}, instance)',
+          "The host: one target of the selected jobs (exporters that are down included). Open a host from the Fleet dashboard's tables, or pick it here.",
+        ).multi(false),
   ];
 }
 
-function multiSelect(name: string, label: string, query: string, description: string): dashboard.QueryVariableBuilder {
+function queryVariable(
+  name: string,
+  label: string,
+  query: string,
+  description: string,
+): dashboard.QueryVariableBuilder {
   return new dashboard.QueryVariableBuilder(name)
     .label(label)
     .description(description)
@@ -55,10 +73,12 @@ function multiSelect(name: string, label: string, query: string, description: st
     .query(query)
     .definition(query)
     .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
-    .sort(dashboard.VariableSort.NaturalAsc)
-    .multi(true)
-    .includeAll(true)
-    .allValue(".+");
+    .sort(dashboard.VariableSort.NaturalAsc);
+}
+
+/** Multi-select with an "All" that is `.*`: a regex Prometheus matches without looking at the values. */
+function withAll(variable: dashboard.QueryVariableBuilder): dashboard.QueryVariableBuilder {
+  return variable.multi(true).includeAll(true).allValue(".*");
 }
 
 /** A link in the dashboard's header to the other dashboard, keeping the time range and the variables. */

@@ -1,17 +1,19 @@
 // The Fleet dashboard: how many hosts are live-patched, not ready, stuck,
 // tainted, due a reboot; which kernels run where and how that moves; and the
-// hosts that need someone, each a click away from its Host dashboard.
-// Counts come from the recording rules (deploy/prometheus/rules/livepatch-recording.yml),
-// which are per job: they follow the job variable, not the instance one.
-import { AnnotationQueryBuilder, RowBuilder } from "@grafana/grafana-foundation-sdk/dashboard";
+// hosts that need someone, each a click away from its Host dashboard. Built
+// for fleets of thousands: counts come from the recording rules
+// (deploy/prometheus/rules/livepatch-recording.yml, per job: they follow the
+// job variable, not the instance one), and no table lists every host — they
+// list the alerts' problems, or the top few hosts by what matters.
+import { AnnotationQueryBuilder } from "@grafana/grafana-foundation-sdk/dashboard";
 import { DATASOURCE, FLEET_UID, HOST_LINK_URL, HOST_UID, byJob, dashboardLink, sel, variables } from "./conventions.js";
+import { describe } from "./help.js";
 import { fleetKernelLogRow } from "./kernel-log.js";
-import { finish, newDashboard, type Dashboard } from "./model.js";
+import { finish, newDashboard, withRows, type Dashboard, type Row } from "./model.js";
 import {
   barsPanel,
   colored,
   current,
-  goodBad,
   links,
   mappings,
   rows,
@@ -20,6 +22,7 @@ import {
   tablePanel,
   timeSeriesPanel,
   unit,
+  valueText,
   type Step,
 } from "./panels.js";
 
@@ -39,6 +42,10 @@ const ZERO_GOOD: readonly Step[] = [
   [null, "green"],
   [1, "orange"],
 ];
+/** How many hosts a fleet table lists at most: the rest is one variable change away. */
+const TOP = 20;
+const PROBLEM_ROWS = 100;
+const HOST_LINK = links("Host dashboard for ${__data.fields.instance}", HOST_LINK_URL);
 
 function countStat(title: string, description: string, expr: string, colors: readonly Step[]) {
   return statPanel({
@@ -57,77 +64,84 @@ export function fleetDashboard(): Dashboard {
   const builder = newDashboard(
     "Livepatch / Fleet",
     FLEET_UID,
-    "Kernel live patching across the fleet, from livepatch_exporter and the project's recording rules: live-patched, not ready, in transition, tainted, reboot required; kernel releases per OS; hosts with problems.",
+    "Kernel live patching across the fleet, from livepatch_exporter and the project's recording and alert rules: live-patched, not ready, in transition, tainted, reboot required; kernel releases per OS; the hosts with problems.",
   )
-    .variables(variables())
+    .variables(variables("many"))
     .link(dashboardLink("Host", HOST_UID, "Livepatch / Host: one host in detail"))
     .annotation(
       new AnnotationQueryBuilder()
-        .name("Livepatch alerts")
+        .name("Critical Livepatch alerts")
         .datasource(DATASOURCE)
         .enable(true)
         .iconColor("red")
-        .expr('ALERTS{alertname=~"Livepatch.*",alertstate="firing"}')
+        .expr(`ALERTS{alertname=~"Livepatch.+",alertstate="firing",severity="critical",job=~"$job"}`)
         .step("1m")
         .titleFormat("{{alertname}}")
-        .textFormat("{{severity}} {{instance}}"),
+        .textFormat("{{instance}}"),
     );
+  return finish(withRows(builder, [now(), problems(), overTime(), kernels(), kernelLog(), hosts()]).build());
+}
 
-  // Now.
-  builder
-    .withRow(new RowBuilder("Now"))
-    .withPanel(
+function now(): Row {
+  return {
+    title: "Now",
+    panels: [
       countStat(
         "Hosts",
-        "Hosts whose exporter reports a kernel (job:livepatch_hosts:count) in the selected jobs.",
+        describe("Hosts whose exporter reports a kernel (job:livepatch_hosts:count) in the selected jobs.", [
+          "livepatch_kernel_info",
+        ]),
         `sum(${byJob(HOSTS)})`,
         [[null, "blue"]],
       ),
-    )
-    .withPanel(
       countStat(
         "Live-patched",
-        "Hosts with at least one live patch applied, in /sys/kernel/livepatch or as reported by a vendor client (job:livepatch_hosts_live_patched:count).",
+        describe(
+          "Hosts with at least one live patch applied, in /sys/kernel/livepatch or as reported by a vendor client (job:livepatch_hosts_live_patched:count).",
+          ["livepatch_patch_state", "livepatch_client_patches"],
+        ),
         fleetCount("job:livepatch_hosts_live_patched:count"),
         [[null, "blue"]],
       ),
-    )
-    .withPanel(
       countStat(
         "Not ready",
-        "Hosts that could not load a new live patch now (livepatch_ready = 0; job:livepatch_hosts_not_ready:count). Hosts whose readiness is unknown are counted apart.",
+        describe(
+          "Hosts that could not load a new live patch now (livepatch_ready = 0; job:livepatch_hosts_not_ready:count). Hosts whose readiness is unknown are counted apart.",
+          ["livepatch_ready"],
+        ),
         fleetCount("job:livepatch_hosts_not_ready:count"),
         ZERO_GOOD,
       ),
-    )
-    .withPanel(
       countStat(
         "In transition",
-        "Hosts where a patch is switching threads (job:livepatch_hosts_in_transition:count); one that stays there is stuck.",
+        describe(
+          "Hosts where a patch is switching threads (job:livepatch_hosts_in_transition:count); one that stays there is stuck.",
+          ["livepatch_transition_in_progress"],
+        ),
         fleetCount("job:livepatch_hosts_in_transition:count"),
         ZERO_GOOD,
       ),
-    )
-    .withPanel(
       countStat(
         "Reboot: must",
-        "Hosts that require a reboot and whose running kernel no vendor client vouches for (job:livepatch_hosts_reboot_must:count).",
+        describe(
+          "Hosts that require a reboot and whose running kernel no vendor client vouches for (job:livepatch_hosts_reboot_must:count).",
+          ["livepatch_reboot_required"],
+        ),
         fleetCount("job:livepatch_hosts_reboot_must:count"),
         ZERO_GOOD,
       ),
-    )
-    .withPanel(
       countStat(
         "Reboot: can wait",
-        "Hosts that require a reboot but whose vendor client says live patches cover the running kernel (job:livepatch_hosts_reboot_can_wait:count); plan it before coverage ends.",
+        describe(
+          "Hosts that require a reboot but whose vendor client says live patches cover the running kernel (job:livepatch_hosts_reboot_can_wait:count); plan it before coverage ends.",
+          ["livepatch_reboot_can_wait"],
+        ),
         fleetCount("job:livepatch_hosts_reboot_can_wait:count"),
         [
           [null, "green"],
           [1, "blue"],
         ],
       ),
-    )
-    .withPanel(
       statPanel({
         title: "Exporters down",
         description:
@@ -139,12 +153,12 @@ export function fleetDashboard(): Dashboard {
         thresholds: ZERO_GOOD,
         noValue: "No targets in the selected jobs",
       }),
-    )
-    .withPanel(
       statPanel({
         title: "Readiness unknown",
-        description:
+        description: describe(
           "Hosts that report a kernel but no readiness verdict: some check's input could not be read (see the Host dashboard's What the exporter could not read).",
+          ["livepatch_kernel_info", "livepatch_ready"],
+        ),
         unit: "none",
         w: 4,
         h: 8,
@@ -157,12 +171,12 @@ export function fleetDashboard(): Dashboard {
         thresholds: ZERO_GOOD,
         noValue: NO_HOSTS,
       }),
-    )
-    .withPanel(
       barsPanel({
         title: "Hosts tainted, by flag",
-        description:
-          "Hosts with each kernel taint flag set (job_flag:livepatch_kernel_taint_flag:sum). K, O and E follow any third-party live patch; D, M, B, L and W mean the kernel reported an error. Taint only clears on reboot.",
+        description: describe(
+          "Hosts with each kernel taint flag set (job_flag:livepatch_kernel_taint_flag:sum). K, O and E follow any third-party live patch; D, M, B, L and W mean the kernel reported an error.",
+          ["livepatch_kernel_taint_flag"],
+        ),
         unit: "none",
         w: 16,
         h: 8,
@@ -175,12 +189,94 @@ export function fleetDashboard(): Dashboard {
         thresholds: [[null, "blue"]],
         noValue: "No host is tainted",
       }),
-    );
+    ],
+  };
+}
 
-  // Over time.
-  builder
-    .withRow(new RowBuilder("Over time"))
-    .withPanel(
+/** Severity and state of an alert as one number: critical firing 6 ... info pending 1. */
+const SEVERITY_RANK = { critical: 3, warning: 2, info: 1 } as const;
+const SEVERITY_TEXT = valueText({
+  "6": ["critical", "red"],
+  "5": ["critical (pending)", "text"],
+  "4": ["warning", "orange"],
+  "3": ["warning (pending)", "text"],
+  "2": ["info", "blue"],
+  "1": ["info (pending)", "text"],
+});
+
+/** The labels that say which check, patch, reason, collector, client or module an alert is about (the last present wins). */
+const DETAIL_LABELS = ["patch", "module", "client", "collector", "reason", "check"];
+
+/**
+ * One series per host and problem: the Livepatch alerts (pending or firing),
+ * so the table applies exactly the alerts' filters and thresholds, valued by
+ * severity and state, most severe first, at most PROBLEM_ROWS rows.
+ */
+function problemsQuery(): string {
+  const selector = (state: string) =>
+    `ALERTS{alertname=~"Livepatch.+",alertstate="${state}",job=~"$job",instance=~"$instance"}`;
+  const ranks = Object.entries(SEVERITY_RANK)
+    .map(([severity, rank]) => `label_replace(vector(${rank}), "severity", "${severity}", "", "")`)
+    .join(" or ");
+  const ranked = (state: string, offset: number) =>
+    `(${selector(state)} * on (severity) group_left () (2 * (${ranks})${offset === 0 ? "" : ` - ${offset}`}))`;
+  // The OS of a kernel drift alert, then whichever one detail label the alert has.
+  const withDetail = DETAIL_LABELS.reduce(
+    (expr, label) => `label_replace(${expr}, "detail", "$1", "${label}", "(.+)")`,
+    `label_join(${ranked("firing", 0)} or ${ranked("pending", 1)}, "detail", " ", "id", "version_id")`,
+  );
+  return `topk(${PROBLEM_ROWS}, max by (job, instance, alertname, detail) (${withDetail}))`;
+}
+
+function problems(): Row {
+  return {
+    title: "Problems",
+    panels: [
+      tablePanel({
+        title: "Hosts with problems",
+        description:
+          `One row per host and problem: the Livepatch alerts that are firing or pending (ALERTS, from deploy/prometheus/rules/livepatch-alerts.yml), so the table and the alerts agree on what a problem is. The most severe first, at most ${PROBLEM_ROWS} rows: narrow the job and instance variables to see others. ` +
+          "Detail is the check, patch, reason, collector, client or module the alert names. Click an instance for its Host dashboard.",
+        unit: "none",
+        w: 16,
+        h: 10,
+        targets: [rows(problemsQuery())],
+        columns: ["instance", "job", "alertname", "detail", "Severity"],
+        rename: { alertname: "Problem", Value: "Severity" },
+        columnProperties: { instance: [HOST_LINK], Severity: [mappings(SEVERITY_TEXT), colored()] },
+        sortBy: "Severity",
+        sortDescending: true,
+        noValue: "No problems: no Livepatch alert is pending or firing",
+      }),
+      tablePanel({
+        title: "Problems by kind",
+        description:
+          "How many hosts each Livepatch alert concerns, firing and pending (ALERTS): the size of each problem across the selected hosts.",
+        unit: "none",
+        w: 8,
+        h: 10,
+        targets: [
+          rows(
+            `count by (alertname, severity) (ALERTS{alertname=~"Livepatch.+",alertstate="firing",job=~"$job",instance=~"$instance"})`,
+          ),
+          rows(
+            `count by (alertname, severity) (ALERTS{alertname=~"Livepatch.+",alertstate="pending",job=~"$job",instance=~"$instance"})`,
+          ),
+        ],
+        columns: ["alertname", "severity", "Firing", "Pending"],
+        rename: { alertname: "Problem", "Value #A": "Firing", "Value #B": "Pending" },
+        sortBy: "Firing",
+        sortDescending: true,
+        noValue: "No Livepatch alert is pending or firing",
+      }),
+    ],
+  };
+}
+
+function overTime(): Row {
+  return {
+    title: "Over time",
+    panels: [
       timeSeriesPanel({
         title: "Hosts by state",
         description: "The counts above over time, from the recording rules.",
@@ -196,34 +292,35 @@ export function fleetDashboard(): Dashboard {
         ],
         noValue: NO_HOSTS,
       }),
-    )
-    .withPanel(
       timeSeriesPanel({
         title: "Failing readiness checks",
-        description: "Hosts failing each readiness check (job_check:livepatch_ready_check_failing:count).",
+        description: describe("Hosts failing each readiness check (job_check:livepatch_ready_check_failing:count).", [
+          "livepatch_ready_check",
+        ]),
         unit: "none",
         w: 12,
         h: 8,
         targets: [series(`sum by (check) (${byJob("job_check:livepatch_ready_check_failing:count")})`, "{{check}}")],
         noValue: "No host failed a readiness check in this time range",
       }),
-    )
-    .withPanel(
       timeSeriesPanel({
         title: "Reboot reasons",
-        description: "Hosts per reboot reason (job_reason:livepatch_reboot_required:sum); a host can have several.",
+        description: describe(
+          "Hosts per reboot reason (job_reason:livepatch_reboot_required:sum); a host can have several.",
+          ["livepatch_reboot_required"],
+        ),
         unit: "none",
         w: 12,
         h: 8,
         targets: [series(`sum by (reason) (${byJob("job_reason:livepatch_reboot_required:sum")})`, "{{reason}}")],
         noValue: NO_HOSTS,
       }),
-    )
-    .withPanel(
       timeSeriesPanel({
         title: "Hosts tainted, by flag, over time",
-        description:
+        description: describe(
           "Hosts with each taint flag set (job_flag:livepatch_kernel_taint_flag:sum); a step up is a host newly tainted.",
+          ["livepatch_kernel_taint_flag"],
+        ),
         unit: "none",
         w: 12,
         h: 8,
@@ -232,16 +329,20 @@ export function fleetDashboard(): Dashboard {
         ],
         noValue: "No host is tainted",
       }),
-    );
+    ],
+  };
+}
 
-  // Kernels.
-  builder
-    .withRow(new RowBuilder("Kernels"))
-    .withPanel(
+function kernels(): Row {
+  return {
+    title: "Kernels",
+    panels: [
       tablePanel({
         title: "Kernel releases per OS",
-        description:
+        description: describe(
           "Hosts per running kernel release, per OS (id and version_id from os-release), from job_id_version_id_release:livepatch_hosts:count.",
+          ["livepatch_kernel_info", "livepatch_os_info"],
+        ),
         unit: "none",
         w: 12,
         h: 8,
@@ -253,24 +354,22 @@ export function fleetDashboard(): Dashboard {
         sortBy: "OS",
         noValue: "No host reports its kernel",
       }),
-    )
-    .withPanel(
       barsPanel({
-        title: "Kernel releases per OS version",
+        title: "Hosts off their OS's most common kernel",
         description:
-          "How many different kernel releases hosts of one OS version run, per job (job_id_version_id:livepatch_kernel_releases:count). More than one for 3 days fires LivepatchKernelVersionDrift.",
-        unit: "none",
+          "The share of each OS version's hosts (per job) that run a kernel release other than the most common one (job_id_version_id:livepatch_kernel_release_drift:ratio). Over 20% for 3 days fires LivepatchKernelVersionDrift; a rolling update passes through briefly.",
+        unit: "percentunit",
         w: 12,
         h: 8,
-        targets: [current(byJob("job_id_version_id:livepatch_kernel_releases:count"), "{{job}} {{id}} {{version_id}}")],
+        targets: [
+          current(byJob("job_id_version_id:livepatch_kernel_release_drift:ratio"), "{{job}} {{id}} {{version_id}}"),
+        ],
         thresholds: [
           [null, "green"],
-          [2, "orange"],
+          [0.2, "orange"],
         ],
         noValue: "No host reports its kernel",
       }),
-    )
-    .withPanel(
       timeSeriesPanel({
         title: "Hosts per kernel release over time",
         description:
@@ -287,84 +386,59 @@ export function fleetDashboard(): Dashboard {
         ],
         noValue: "No host reports its kernel",
       }),
-    );
+    ],
+  };
+}
 
-  // Kernel log: forced transitions, unreadable logs, refused loads (dashboards/src/kernel-log.ts).
-  fleetKernelLogRow(builder, (title, description, expr) => countStat(title, description, expr, ZERO_GOOD), HOSTS);
+/** Kernel log: forced transitions, unreadable logs, refused loads (dashboards/src/kernel-log.ts). */
+function kernelLog(): Row {
+  return fleetKernelLogRow((title, description, expr) => countStat(title, description, expr, ZERO_GOOD), HOSTS);
+}
 
-  // Hosts.
-  builder
-    .withRow(new RowBuilder("Hosts"))
-    .withPanel(
+function hosts(): Row {
+  const longestReboots = `topk(${TOP}, max by (job, instance, reason) (time() - ${sel("livepatch_reboot_required_timestamp_seconds")}))`;
+  return {
+    title: "Hosts",
+    panels: [
       tablePanel({
-        title: "Hosts with problems",
-        description:
-          "One row per host and problem: exporter down, a failing or unknown readiness check, a transition, a disabled patch, a module without its patch, an error taint flag (D, M, B, L, W), a reboot reason, a failing collector or vendor client, vendor coverage ending within 14 days. Click an instance for its Host dashboard.",
+        title: "Longest-pending reboots",
+        description: describe(
+          `The ${TOP} reboot reasons present the longest, with their host: where a reboot is most overdue. "Can wait" says a vendor client vouches for the running kernel. Click an instance for its Host dashboard.`,
+          ["livepatch_reboot_required_timestamp_seconds", "livepatch_reboot_can_wait"],
+        ),
         unit: "none",
-        w: 24,
-        h: 10,
-        targets: [rows(problemsQuery())],
-        columns: ["instance", "job", "problem"],
-        columnProperties: { instance: [links("Host dashboard for ${__data.fields.instance}", HOST_LINK_URL)] },
-        sortBy: "instance",
-        noValue: "No problems",
-      }),
-    )
-    .withPanel(
-      tablePanel({
-        title: "All hosts",
-        description:
-          "Every target of the selected jobs with its OS, kernel, readiness, applied patches, transition, reboot and taint. Empty cells are unknown. Click an instance for its Host dashboard.",
-        unit: "none",
-        w: 24,
-        h: 10,
+        w: 12,
+        h: 8,
         targets: [
-          rows(`max by (job, instance) (${sel("up")})`),
-          rows(`max by (job, instance, pretty_name) (${sel("livepatch_os_info")})`),
-          rows(`max by (job, instance, release) (${sel("livepatch_kernel_info")})`),
-          rows(`max by (job, instance) (${sel("livepatch_ready")})`),
-          rows(`sum by (job, instance) (${sel("livepatch_patch_state", 'state="applied"')})`),
-          rows(`max by (job, instance) (${sel("livepatch_transition_in_progress")})`),
-          rows(`max by (job, instance) (${sel("livepatch_reboot_required")})`),
-          rows(`max by (job, instance) (${sel("livepatch_kernel_tainted")})`),
+          rows(longestReboots),
+          // Only for the hosts listed: the table merges rows by host.
+          rows(`max by (job, instance) (${sel("livepatch_reboot_can_wait")}) and on (job, instance) ${longestReboots}`),
         ],
-        columns: [
-          "instance",
-          "job",
-          "Exporter",
-          "OS",
-          "Kernel release",
-          "Ready",
-          "Patches applied",
-          "In transition",
-          "Reboot required",
-          "Taint",
-        ],
-        rename: {
-          "Value #A": "Exporter",
-          pretty_name: "OS",
-          release: "Kernel release",
-          "Value #D": "Ready",
-          "Value #E": "Patches applied",
-          "Value #F": "In transition",
-          "Value #G": "Reboot required",
-          "Value #H": "Taint",
-        },
-        columnProperties: {
-          instance: [links("Host dashboard for ${__data.fields.instance}", HOST_LINK_URL)],
-          Exporter: [mappings(goodBad("up", "down")), colored()],
-          Ready: [mappings(goodBad("ready", "not ready")), colored()],
-          "In transition": [unit("bool_yes_no")],
-          "Reboot required": [unit("bool_yes_no")],
-        },
-        sortBy: "instance",
-        noValue: "No targets in the selected jobs",
+        columns: ["instance", "job", "reason", "For", "Can wait"],
+        rename: { "Value #A": "For", "Value #B": "Can wait" },
+        columnProperties: { instance: [HOST_LINK], For: [unit("s")], "Can wait": [unit("bool_yes_no")] },
+        sortBy: "For",
+        sortDescending: true,
+        noValue: "No reboot is pending",
       }),
-    )
-    .withPanel(
+      tablePanel({
+        title: "Live patches in the fleet",
+        description: describe(`Hosts that have each live patch applied, the ${TOP} most widespread.`, [
+          "livepatch_patch_state",
+        ]),
+        unit: "none",
+        w: 12,
+        h: 8,
+        targets: [rows(`topk(${TOP}, count by (patch) (${sel("livepatch_patch_state", 'state="applied"')} == 1))`)],
+        columns: ["patch", "Hosts"],
+        rename: { Value: "Hosts" },
+        sortBy: "Hosts",
+        sortDescending: true,
+        noValue: "No live patch is applied on the selected hosts",
+      }),
       tablePanel({
         title: "Exporter versions",
-        description: "How many exporters run each version and revision (livepatch_exporter_build_info).",
+        description: describe("How many exporters run each version and revision.", ["livepatch_exporter_build_info"]),
         unit: "none",
         w: 24,
         h: 5,
@@ -373,52 +447,6 @@ export function fleetDashboard(): Dashboard {
         rename: { Value: "Exporters" },
         noValue: "No exporter reports",
       }),
-    );
-
-  return finish(builder.build());
-}
-
-/**
- * One series per (host, problem), the problem spelled out in a label. Each
- * part mirrors an alert of deploy/prometheus/rules/livepatch-alerts.yml,
- * without the alerts' `for:` so a problem shows as soon as it is scraped.
- */
-function problemsQuery(): string {
-  const problem = (expr: string, text: string, from = "", regex = ""): string =>
-    `label_replace(${expr}, "problem", "${text}", "${from}", "${regex}")`;
-  const parts = [
-    problem(`up{job=~"$job",instance=~"$instance"} == 0`, "exporter down"),
-    problem(`${sel("livepatch_ready_check")} == 0`, "not ready: $1 fails", "check", "(.*)"),
-    problem(`${sel("livepatch_kernel_info")} unless on (job, instance) livepatch_ready`, "readiness unknown"),
-    problem(
-      `label_join(${sel("livepatch_transition_info")} == 1, "detail", " ", "direction", "patch")`,
-      "in transition: $1",
-      "detail",
-      "(.*)",
-    ),
-    problem(`${sel("livepatch_patch_state", 'state="disabled"')} == 1`, "patch disabled: $1", "patch", "(.*)"),
-    problem(`${sel("livepatch_module_without_patch")} == 1`, "module without patch: $1", "module", "(.*)"),
-    problem(
-      `label_join(${sel("livepatch_kernel_taint_flag", 'flag=~"D|M|B|L|W"')} == 1, "detail", " ", "flag", "name")`,
-      "kernel tainted: $1",
-      "detail",
-      "(.*)",
-    ),
-    // A reboot a vendor client says can wait is not a problem (the "can wait" count shows it).
-    problem(
-      `(${sel("livepatch_reboot_required")} == 1) unless on (job, instance) (livepatch_reboot_can_wait == 1)`,
-      "reboot required: $1",
-      "reason",
-      "(.*)",
-    ),
-    problem(`${sel("livepatch_scrape_collector_success")} == 0`, "collector failing: $1", "collector", "(.*)"),
-    problem(`${sel("livepatch_client_up")} == 0`, "vendor client failing: $1", "client", "(.*)"),
-    problem(
-      `(${sel("livepatch_client_coverage_end_timestamp_seconds")} - time()) < 14 * 86400`,
-      "vendor coverage ends within 14 days: $1",
-      "client",
-      "(.*)",
-    ),
-  ];
-  return `max by (job, instance, problem) (\n  ${parts.join("\n  or\n  ")}\n)`;
+    ],
+  };
 }

@@ -1,18 +1,18 @@
-// The Host dashboard: everything livepatch_exporter knows about one host
-// (several can be selected; every panel names the instance). Reads top-down
-// as an SRE asks: can it take a patch, what is applied, is a transition stuck,
-// why is it tainted, can modules load at all, what kernel, must it reboot,
-// what do the vendor clients say, and is the exporter itself healthy.
-import { AnnotationQueryBuilder, RowBuilder } from "@grafana/grafana-foundation-sdk/dashboard";
+// The Host dashboard: everything livepatch_exporter knows about one host.
+// Reads top-down as an SRE asks, one function per row: can it take a patch,
+// what is applied, is a transition stuck, why is it tainted, can modules load
+// at all, what kernel, must it reboot, is the exporter itself healthy, and
+// what do the vendor clients say. Descriptions quote the metric catalog.
+import { AnnotationQueryBuilder } from "@grafana/grafana-foundation-sdk/dashboard";
 import { BigValueTextMode } from "@grafana/grafana-foundation-sdk/common";
 import { DATASOURCE, FLEET_UID, HOST_UID, dashboardLink, sel, variables } from "./conventions.js";
+import { describe, type MetricName } from "./help.js";
 import { patchedFunctionsRow } from "./host-functions.js";
 import { hostKernelLogRow } from "./kernel-log.js";
-import { finish, newDashboard, type Dashboard } from "./model.js";
+import { finish, newDashboard, withRows, type Dashboard, type Row } from "./model.js";
 import {
   badGood,
   barsPanel,
-  collapsedRow,
   colored,
   current,
   goodBad,
@@ -28,6 +28,7 @@ import {
 } from "./panels.js";
 
 const UNKNOWN = "Unknown (see What the exporter could not read)";
+const NO_CLIENT = "No vendor client reports on this host";
 
 export function hostDashboard(): Dashboard {
   const builder = newDashboard(
@@ -35,7 +36,7 @@ export function hostDashboard(): Dashboard {
     HOST_UID,
     "Kernel live patching on one host, from livepatch_exporter: readiness, patches, transitions, taint, module loading, kernel, reboot, vendor clients and the exporter itself.",
   )
-    .variables(variables())
+    .variables(variables("one"))
     .link(dashboardLink("Fleet", FLEET_UID, "Livepatch / Fleet: every host at once"))
     .annotation(
       new AnnotationQueryBuilder()
@@ -48,15 +49,31 @@ export function hostDashboard(): Dashboard {
         .titleFormat("Kernel taint changed")
         .textFormat("{{instance}}: a taint flag was set (taint only clears on reboot)"),
     );
+  return finish(
+    withRows(builder, [
+      verdict(),
+      livePatches(),
+      transition(),
+      hostKernelLogRow(),
+      taint(),
+      moduleLoading(),
+      kernelAndOs(),
+      reboot(),
+      exporter(),
+      // The opt-in collectors of patched functions (host-functions.ts).
+      patchedFunctionsRow(),
+      vendorClients(),
+    ]).build(),
+  );
+}
 
-  // Verdict.
-  builder
-    .withRow(new RowBuilder("Verdict"))
-    .withPanel(
+function verdict(): Row {
+  return {
+    title: "Verdict",
+    panels: [
       statPanel({
         title: "Ready for a live patch",
-        description:
-          "Whether a new live patch could be loaded on this host now (livepatch_ready). Unknown when some check could not be read and none failed.",
+        description: describe("Unknown when some check could not be read and none failed.", ["livepatch_ready"]),
         unit: "none",
         w: 4,
         h: 5,
@@ -64,12 +81,12 @@ export function hostDashboard(): Dashboard {
         mappings: goodBad("Ready", "Not ready"),
         noValue: UNKNOWN,
       }),
-    )
-    .withPanel(
       tablePanel({
         title: "Readiness checks",
-        description:
-          "Each check behind the verdict (livepatch_ready_check). A check that does not apply (modules_not_disabled without module support) or whose input is unknown has no row.",
+        description: describe(
+          "Each check behind the verdict. A check that does not apply (modules_not_disabled without module support) or whose input is unknown has no row.",
+          ["livepatch_ready_check"],
+        ),
         unit: "none",
         w: 8,
         h: 5,
@@ -79,12 +96,12 @@ export function hostDashboard(): Dashboard {
         columnProperties: { Result: [mappings(goodBad("pass", "FAIL")), colored()] },
         noValue: UNKNOWN,
       }),
-    )
-    .withPanel(
       statPanel({
         title: "Reboot required",
-        description:
-          "Whether any reboot reason is present (livepatch_reboot_required); the reasons are in the Reboot row. Unknown when no reason could be checked.",
+        description: describe(
+          "Whether any reboot reason is present; the reasons are in the Reboot row. Unknown when no reason could be checked.",
+          ["livepatch_reboot_required"],
+        ),
         unit: "none",
         w: 4,
         h: 5,
@@ -92,12 +109,12 @@ export function hostDashboard(): Dashboard {
         mappings: badGood("Reboot required", "No reboot needed"),
         noValue: UNKNOWN,
       }),
-    )
-    .withPanel(
       statPanel({
         title: "Live patches applied",
-        description:
-          "Patches in /sys/kernel/livepatch whose state is applied (enabled, no transition). Vendor clients that bypass sysfs are in the Vendor clients row.",
+        description: describe(
+          "Patches in /sys/kernel/livepatch whose state is applied. Vendor clients that bypass sysfs are in the Vendor clients row.",
+          ["livepatch_patch_state"],
+        ),
         unit: "none",
         w: 4,
         h: 5,
@@ -107,8 +124,6 @@ export function hostDashboard(): Dashboard {
         thresholds: [[null, "blue"]],
         noValue: UNKNOWN,
       }),
-    )
-    .withPanel(
       statPanel({
         title: "Exporter",
         description:
@@ -120,16 +135,27 @@ export function hostDashboard(): Dashboard {
         mappings: goodBad("Up", "Down"),
         noValue: "Not scraped by the selected job",
       }),
-    );
+    ],
+  };
+}
 
-  // Live patches.
-  builder
-    .withRow(new RowBuilder("Live patches"))
-    .withPanel(
+function livePatches(): Row {
+  return {
+    title: "Live patches",
+    panels: [
       tablePanel({
         title: "Patches",
-        description:
-          "Every patch in /sys/kernel/livepatch. State: applied, patching or unpatching (a transition in that direction), disabled (listed but off, kernels up to 5.0). Replace (6.11+) and stack order (6.14+, a higher one was applied later and wins) are empty on kernels without those attributes.",
+        description: describe(
+          "Every patch in /sys/kernel/livepatch. Replace (6.11+) and stack order (6.14+) are empty on kernels without those attributes.",
+          [
+            "livepatch_patch_state",
+            "livepatch_patch_enabled",
+            "livepatch_patch_transition",
+            "livepatch_patch_replace",
+            "livepatch_patch_stack_order",
+            "livepatch_object_functions",
+          ],
+        ),
         unit: "none",
         w: 24,
         h: 6,
@@ -181,12 +207,12 @@ export function hostDashboard(): Dashboard {
         sortBy: "instance",
         noValue: "No live patch is loaded, or /sys/kernel/livepatch is unreadable",
       }),
-    )
-    .withPanel(
       tablePanel({
         title: "Patched objects",
-        description:
-          "Each object a patch changes (vmlinux or a module) with the number of functions it replaces; patched says whether the redirection is installed (empty before 6.1; 0 for a module that is not loaded).",
+        description: describe(
+          "Each object a patch changes (vmlinux or a module). Patched is empty before 6.1, and 0 for a module that is not loaded.",
+          ["livepatch_object_functions", "livepatch_object_patched"],
+        ),
         unit: "none",
         w: 12,
         h: 6,
@@ -199,12 +225,11 @@ export function hostDashboard(): Dashboard {
         columnProperties: { Patched: [unit("bool_yes_no")] },
         noValue: "No live patch is loaded",
       }),
-    )
-    .withPanel(
       tablePanel({
         title: "Live patch modules without a patch",
-        description:
-          "Loaded modules tainted K (live patch) that have no patch in /sys/kernel/livepatch: a patch disabled but kept loaded (5.1+), or one that failed to enable. Its fixes are not active.",
+        description: describe("Their fixes are not active: see the LivepatchModuleWithoutPatch runbook.", [
+          "livepatch_module_without_patch",
+        ]),
         unit: "none",
         w: 12,
         h: 6,
@@ -212,16 +237,19 @@ export function hostDashboard(): Dashboard {
         columns: ["instance", "module", "state"],
         noValue: "None: every live patch module has its patch",
       }),
-    );
+    ],
+  };
+}
 
-  // Transition.
-  builder
-    .withRow(new RowBuilder("Transition"))
-    .withPanel(
+function transition(): Row {
+  return {
+    title: "Transition",
+    panels: [
       statPanel({
         title: "Transition in progress",
-        description:
-          "Whether a patch is switching threads to or from its new code (livepatch_transition_in_progress). Until it completes, no other patch can be loaded or removed.",
+        description: describe("Until it completes, no other patch can be loaded or removed.", [
+          "livepatch_transition_in_progress",
+        ]),
         unit: "none",
         w: 4,
         h: 6,
@@ -229,12 +257,12 @@ export function hostDashboard(): Dashboard {
         mappings: badGood("In transition", "No transition"),
         noValue: UNKNOWN,
       }),
-    )
-    .withPanel(
       tablePanel({
         title: "Patch in transition",
-        description:
-          "The patch in transition, its direction, and how many threads still run the old code. Blocking threads are empty when some threads were unreadable or the walk was truncated.",
+        description: describe(
+          "Blocking threads are empty when some threads were unreadable or the walk was truncated.",
+          ["livepatch_transition_info", "livepatch_transition_blocking_threads"],
+        ),
         unit: "none",
         w: 8,
         h: 6,
@@ -246,12 +274,12 @@ export function hostDashboard(): Dashboard {
         rename: { "Value #B": "Blocking threads" },
         noValue: "No transition in progress",
       }),
-    )
-    .withPanel(
       timeSeriesPanel({
         title: "Threads during the transition",
-        description:
-          "Threads seen during a transition by patch_state (patched, unpatched, idle, unreadable), and those blocking it. A flat non-zero blocking line is a stuck transition: see the LivepatchTransitionNotCompleting runbook.",
+        description: describe(
+          "A flat non-zero blocking line is a stuck transition: see the LivepatchTransitionNotCompleting runbook.",
+          ["livepatch_transition_threads", "livepatch_transition_blocking_threads"],
+        ),
         unit: "short",
         w: 12,
         h: 6,
@@ -261,12 +289,11 @@ export function hostDashboard(): Dashboard {
         ],
         noValue: "No transition in this time range",
       }),
-    )
-    .withPanel(
       tablePanel({
         title: "Blocking threads",
-        description:
-          "The threads that block the transition, with pid, tid and command. Only collected with --collector.transition.blocking-threads (at most --collector.transition.blocking-threads-limit of them).",
+        description: describe("The threads that block the transition, with pid, tid and command.", [
+          "livepatch_transition_blocking_thread_info",
+        ]),
         unit: "none",
         w: 16,
         h: 6,
@@ -276,12 +303,11 @@ export function hostDashboard(): Dashboard {
         columns: ["instance", "patch", "pid", "tid", "comm"],
         noValue: "None, or not collected (--collector.transition.blocking-threads)",
       }),
-    )
-    .withPanel(
       statPanel({
         title: "Thread walk",
-        description:
-          "Whether the walk over /proc/*/task stopped at --collector.transition.max-threads during the transition; then the blocking thread count is unknown.",
+        description: describe("When truncated, the blocking thread count is unknown.", [
+          "livepatch_transition_scan_truncated",
+        ]),
         unit: "none",
         w: 8,
         h: 6,
@@ -289,19 +315,20 @@ export function hostDashboard(): Dashboard {
         mappings: badGood("Truncated", "Complete"),
         noValue: "No transition in progress",
       }),
-    );
+    ],
+  };
+}
 
-  // Kernel log: the transition's age, forced patches, refused loads (dashboards/src/kernel-log.ts).
-  hostKernelLogRow(builder);
-
-  // Taint.
-  builder
-    .withRow(new RowBuilder("Taint"))
-    .withPanel(
+function taint(): Row {
+  return {
+    title: "Taint",
+    panels: [
       tablePanel({
         title: "Taint flags set",
-        description:
-          "Taint flags set since boot, by name. K (LIVEPATCH), O and E are expected once a third-party live patch was loaded; D, M, B, L and W mean the kernel reported an error. Bits the upstream table does not name (RHEL and SUSE use 27-31) are listed as distribution-specific.",
+        description: describe(
+          "Taint flags set since boot, by name. K (LIVEPATCH), O and E are expected once a third-party live patch was loaded; D, M, B, L and W mean the kernel reported an error. Bits the upstream table does not name are listed as distribution-specific.",
+          ["livepatch_kernel_taint_flag", "livepatch_kernel_taint_unknown_bit"],
+        ),
         unit: "none",
         w: 10,
         h: 8,
@@ -314,12 +341,12 @@ export function hostDashboard(): Dashboard {
         columns: ["instance", "flag", "name", "bit"],
         noValue: "Not tainted",
       }),
-    )
-    .withPanel(
       stateTimelinePanel({
         title: "Taint value over time",
-        description:
-          "The raw taint bitmask (livepatch_kernel_tainted); each band is one value, so a new band is the moment a flag was set. Taint only clears on reboot. The Kernel taint changed annotation marks the same moments on every graph.",
+        description: describe(
+          "Each band is one value, so a new band is the moment a flag was set. Taint only clears on reboot. The Kernel taint changed annotation marks the same moments on every graph.",
+          ["livepatch_kernel_tainted"],
+        ),
         unit: "none",
         w: 14,
         h: 8,
@@ -330,54 +357,48 @@ export function hostDashboard(): Dashboard {
         ],
         noValue: UNKNOWN,
       }),
-    );
+    ],
+  };
+}
 
-  // Module loading.
-  builder
-    .withRow(new RowBuilder("Module loading"))
-    .withPanel(
-      statPanel({
-        title: "Module support",
-        description: "Whether the kernel can load modules at all (CONFIG_MODULES); a live patch is a module.",
-        unit: "none",
-        w: 4,
-        h: 4,
-        targets: [current(sel("livepatch_modules_supported"), "{{instance}}")],
-        mappings: goodBad("Supported", "No module support"),
-        noValue: UNKNOWN,
-      }),
-    )
-    .withPanel(
-      statPanel({
-        title: "modules_disabled",
-        description:
-          "The kernel.modules_disabled sysctl: once 1, no module (and so no live patch) can be loaded until reboot.",
-        unit: "none",
-        w: 4,
-        h: 4,
-        targets: [current(sel("livepatch_modules_disabled"), "{{instance}}")],
-        mappings: valueText({ "1": ["Loading disabled", "red"], "0": ["Loading allowed", "green"] }),
-        noValue: UNKNOWN,
-      }),
-    )
-    .withPanel(
-      statPanel({
-        title: "Signature enforcement",
-        description:
-          "Module signature enforcement (sig_enforce): when on, only signed modules load. Unknown without CONFIG_MODULE_SIG.",
-        unit: "none",
-        w: 4,
-        h: 4,
-        targets: [current(sel("livepatch_module_sig_enforce"), "{{instance}}")],
-        mappings: valueText({ "1": ["Enforced", "blue"], "0": ["Not enforced", "text"] }),
-        noValue: UNKNOWN,
-      }),
-    )
-    .withPanel(
+function moduleLoading(): Row {
+  const stat = (title: string, metric: MetricName, note: string, map: ReturnType<typeof valueText>) =>
+    statPanel({
+      title,
+      description: describe(note, [metric]),
+      unit: "none",
+      w: 4,
+      h: 4,
+      targets: [current(sel(metric), "{{instance}}")],
+      mappings: map,
+      noValue: UNKNOWN,
+    });
+  return {
+    title: "Module loading",
+    panels: [
+      stat(
+        "Module support",
+        "livepatch_modules_supported",
+        "A live patch is a module.",
+        goodBad("Supported", "No module support"),
+      ),
+      stat(
+        "modules_disabled",
+        "livepatch_modules_disabled",
+        "Once 1, no live patch can be loaded until reboot.",
+        valueText({ "1": ["Loading disabled", "red"], "0": ["Loading allowed", "green"] }),
+      ),
+      stat(
+        "Signature enforcement",
+        "livepatch_module_sig_enforce",
+        "Unknown without CONFIG_MODULE_SIG.",
+        valueText({ "1": ["Enforced", "blue"], "0": ["Not enforced", "text"] }),
+      ),
       statPanel({
         title: "Lockdown",
-        description:
-          "Kernel lockdown mode (none, integrity, confidentiality); integrity and above reject unsigned modules. Unknown when securityfs is not mounted or the lockdown LSM is not built.",
+        description: describe("Unknown when securityfs is not mounted or the lockdown LSM is not built.", [
+          "livepatch_lockdown_mode",
+        ]),
         unit: "none",
         w: 4,
         h: 4,
@@ -388,74 +409,80 @@ export function hostDashboard(): Dashboard {
         thresholds: [[null, "blue"]],
         noValue: UNKNOWN,
       }),
-    )
-    .withPanel(
-      statPanel({
-        title: "ftrace",
-        description:
-          "The kernel.ftrace_enabled sysctl. Live patches ride on ftrace; before 5.5, 0 silently voids applied patches.",
-        unit: "none",
-        w: 4,
-        h: 4,
-        targets: [current(sel("livepatch_ftrace_enabled"), "{{instance}}")],
-        mappings: goodBad("Enabled", "Disabled"),
-        noValue: UNKNOWN,
-      }),
-    )
-    .withPanel(
-      statPanel({
-        title: "Signed patches only",
-        description:
-          "Whether only signed patch modules can be loaded (sig_enforce or lockdown integrity/confidentiality).",
-        unit: "none",
-        w: 4,
-        h: 4,
-        targets: [current(sel("livepatch_ready_signed_patches_only"), "{{instance}}")],
-        mappings: valueText({ "1": ["Signed only", "blue"], "0": ["Unsigned allowed", "text"] }),
-        noValue: UNKNOWN,
-      }),
-    );
+      stat("ftrace", "livepatch_ftrace_enabled", "", goodBad("Enabled", "Disabled")),
+      stat(
+        "Signed patches only",
+        "livepatch_ready_signed_patches_only",
+        "",
+        valueText({ "1": ["Signed only", "blue"], "0": ["Unsigned allowed", "text"] }),
+      ),
+    ],
+  };
+}
 
-  // Kernel and OS.
-  builder.withRow(new RowBuilder("Kernel and OS")).withPanel(
-    tablePanel({
-      title: "Kernel",
-      description:
-        "The running kernel's release and build, the OS (os-release), when the host booted, the newest installed kernel of the same flavour (a different one means a reboot would change the kernel), and where the build configuration was read.",
-      unit: "none",
-      w: 24,
-      h: 5,
-      targets: [
-        rows(`max by (job, instance, release, version, machine) (${sel("livepatch_kernel_info")})`),
-        rows(`max by (job, instance, pretty_name) (${sel("livepatch_os_info")})`),
-        rows(`max by (job, instance) (${sel("livepatch_boot_time_seconds")}) * 1000`),
-        rows(
-          `max by (job, instance, newest) (label_replace(${sel("livepatch_kernel_newest_installed_info")}, "newest", "$1", "release", "(.*)"))`,
+function kernelAndOs(): Row {
+  return {
+    title: "Kernel and OS",
+    panels: [
+      tablePanel({
+        title: "Kernel",
+        description: describe(
+          "The running kernel, the OS, when the host booted, the newest installed kernel of the same flavour (a different one means a reboot would change the kernel), and where the build configuration was read.",
+          [
+            "livepatch_kernel_info",
+            "livepatch_os_info",
+            "livepatch_boot_time_seconds",
+            "livepatch_kernel_newest_installed_info",
+            "livepatch_kernel_config_info",
+          ],
         ),
-        rows(`max by (job, instance, path) (${sel("livepatch_kernel_config_info")})`),
-      ],
-      columns: ["instance", "OS", "Kernel release", "Build", "machine", "Booted", "Newest installed", "Configuration"],
-      rename: {
-        pretty_name: "OS",
-        release: "Kernel release",
-        version: "Build",
-        "Value #C": "Booted",
-        newest: "Newest installed",
-        path: "Configuration",
-      },
-      columnProperties: { Booted: [unit("dateTimeAsIso")] },
-      noValue: UNKNOWN,
-    }),
-  );
+        unit: "none",
+        w: 24,
+        h: 5,
+        targets: [
+          rows(`max by (job, instance, release, version, machine) (${sel("livepatch_kernel_info")})`),
+          rows(`max by (job, instance, pretty_name) (${sel("livepatch_os_info")})`),
+          rows(`max by (job, instance) (${sel("livepatch_boot_time_seconds")}) * 1000`),
+          rows(
+            `max by (job, instance, newest) (label_replace(${sel("livepatch_kernel_newest_installed_info")}, "newest", "$1", "release", "(.*)"))`,
+          ),
+          rows(`max by (job, instance, path) (${sel("livepatch_kernel_config_info")})`),
+        ],
+        columns: [
+          "instance",
+          "OS",
+          "Kernel release",
+          "Build",
+          "machine",
+          "Booted",
+          "Newest installed",
+          "Configuration",
+        ],
+        rename: {
+          pretty_name: "OS",
+          release: "Kernel release",
+          version: "Build",
+          "Value #C": "Booted",
+          newest: "Newest installed",
+          path: "Configuration",
+        },
+        columnProperties: { Booted: [unit("dateTimeAsIso")] },
+        noValue: UNKNOWN,
+      }),
+    ],
+  };
+}
 
-  // Reboot.
-  builder
-    .withRow(new RowBuilder("Reboot"))
-    .withPanel(
+function reboot(): Row {
+  return {
+    title: "Reboot",
+    panels: [
       tablePanel({
         title: "Reboot reasons",
-        description:
-          "Each reason a reboot may be required, and how long it has been present (from the sentinel file's or the new kernel's modification time). A reason that could not be checked has no row. LivepatchRebootRequired fires after 3 days unless a vendor client vouches for the kernel.",
+        description: describe(
+          "Each reason a reboot may be required, and how long it has been present. A reason that could not be checked has no row. LivepatchRebootRequired fires after 3 days unless a vendor client vouches for the kernel.",
+          ["livepatch_reboot_required", "livepatch_reboot_required_timestamp_seconds"],
+        ),
         unit: "none",
         w: 16,
         h: 6,
@@ -471,11 +498,9 @@ export function hostDashboard(): Dashboard {
         },
         noValue: UNKNOWN,
       }),
-    )
-    .withPanel(
       statPanel({
         title: "Packages asking for a reboot",
-        description: "Number of packages listed in /run/reboot-required.pkgs (Debian and Ubuntu).",
+        description: describe("Debian and Ubuntu.", ["livepatch_reboot_required_packages"]),
         unit: "none",
         w: 8,
         h: 6,
@@ -486,40 +511,43 @@ export function hostDashboard(): Dashboard {
         ],
         noValue: "None listed",
       }),
-    );
+    ],
+  };
+}
 
-  // Exporter.
-  builder
-    .withRow(new RowBuilder("Exporter"))
-    .withPanel(
+function exporter(): Row {
+  return {
+    title: "Exporter",
+    panels: [
       stateTimelinePanel({
         title: "Collector success",
-        description:
-          "Whether each collector produced its facts in each scrape. A failing collector's metrics are missing; the rest of the scrape is served.",
+        description: describe("A failing collector's metrics are missing; the rest of the scrape is served.", [
+          "livepatch_scrape_collector_success",
+        ]),
         unit: "none",
         w: 12,
         h: 7,
-        targets: [series(sel("livepatch_scrape_collector_success"), "{{instance}} {{collector}}")],
+        targets: [series(sel("livepatch_scrape_collector_success"), "{{collector}}")],
         mappings: goodBad("ok", "failed"),
         noValue: "Not scraped",
       }),
-    )
-    .withPanel(
       timeSeriesPanel({
         title: "Collector duration",
-        description: "Time each collector took per scrape (timeout: --collector.timeout).",
+        description: describe("Each collector's limit is --collector.timeout.", [
+          "livepatch_scrape_collector_duration_seconds",
+        ]),
         unit: "s",
         w: 12,
         h: 7,
-        targets: [series(sel("livepatch_scrape_collector_duration_seconds"), "{{instance}} {{collector}}")],
+        targets: [series(sel("livepatch_scrape_collector_duration_seconds"), "{{collector}}")],
         noValue: "Not scraped",
       }),
-    )
-    .withPanel(
       tablePanel({
         title: "What the exporter could not read",
-        description:
-          "Host facts the exporter could not determine (their series are absent, not 0) and the files each collector could not use, with the reason. Count is 1 for a fact and the number of files for a collector.",
+        description: describe(
+          "Host facts the exporter could not determine (their series are absent, not 0) and the files each collector could not use. Count is 1 for a fact and the number of files for a collector.",
+          ["livepatch_fact_unavailable", "livepatch_scrape_collector_file_errors"],
+        ),
         unit: "none",
         w: 12,
         h: 6,
@@ -535,8 +563,6 @@ export function hostDashboard(): Dashboard {
         rename: { Value: "Count" },
         noValue: "Nothing: every fact and file was read",
       }),
-    )
-    .withPanel(
       timeSeriesPanel({
         title: "Scrape duration",
         description: "How long Prometheus' scrape of the exporter took (scrape_duration_seconds).",
@@ -546,120 +572,121 @@ export function hostDashboard(): Dashboard {
         targets: [series(sel("scrape_duration_seconds"), "{{instance}}")],
         noValue: "Not scraped",
       }),
-    )
-    .withPanel(
       timeSeriesPanel({
         title: "Exporter CPU",
         description:
-          "CPU used by the exporter process, as a share of one core (empty with --web.disable-exporter-metrics).",
+          "CPU used by the exporter process, as a share of one core (process_cpu_seconds_total; empty with --web.disable-exporter-metrics).",
         unit: "percentunit",
         w: 6,
         h: 6,
         targets: [series(`rate(${sel("process_cpu_seconds_total")}[$__rate_interval])`, "{{instance}}")],
         noValue: "No process metrics (--web.disable-exporter-metrics)",
       }),
-    );
-
-  // The opt-in collectors of patched functions (dashboards/src/host-functions.ts).
-  builder.withRow(patchedFunctionsRow());
-
-  // Vendor clients: Canonical Livepatch, kpatch, Ksplice, KernelCare report
-  // through their own tools, not /sys/kernel/livepatch alone.
-  builder.withRow(vendorClientsRow());
-
-  return finish(builder.build());
+    ],
+  };
 }
 
-const NO_CLIENT = "No vendor client reports on this host";
-
-function vendorClientsRow(): RowBuilder {
-  return collapsedRow("Vendor clients", [
-    tablePanel({
-      title: "Vendor clients",
-      description:
-        "What each live patch vendor client (canonical-livepatch, kcarectl, uptrack, kpatch) reports: whether its last run succeeded, its state, when it last ran and how long it took, its fixes, the kernel it says is effectively running, when its coverage of the running kernel ends, and whether it says the pending reboot can wait.",
-      unit: "none",
-      w: 24,
-      h: 6,
-      targets: [
-        rows(`max by (job, instance, client) (${sel("livepatch_client_up")})`),
-        rows(`max by (job, instance, client, state) (${sel("livepatch_client_state")} == 1)`),
-        rows(`max by (job, instance, client) (time() - ${sel("livepatch_client_last_run_timestamp_seconds")})`),
-        rows(`max by (job, instance, client) (${sel("livepatch_client_last_run_duration_seconds")})`),
-        rows(`max by (job, instance, client) (${sel("livepatch_client_fixes")})`),
-        rows(`max by (job, instance, client, release) (${sel("livepatch_client_effective_kernel_info")})`),
-        rows(`max by (job, instance, client) (${sel("livepatch_client_coverage_end_timestamp_seconds")}) * 1000`),
-        rows(`max by (job, instance, client) (${sel("livepatch_reboot_can_wait")})`),
-      ],
-      columns: [
-        "instance",
-        "client",
-        "Last run",
-        "State",
-        "Ran",
-        "Took",
-        "Fixes",
-        "Effective kernel",
-        "Coverage ends",
-        "Reboot can wait",
-      ],
-      rename: {
-        "Value #A": "Last run",
-        state: "State",
-        "Value #C": "Ran",
-        "Value #D": "Took",
-        "Value #E": "Fixes",
-        release: "Effective kernel",
-        "Value #G": "Coverage ends",
-        "Value #H": "Reboot can wait",
-      },
-      columnProperties: {
-        "Last run": [mappings(goodBad("ok", "failed")), colored()],
-        Ran: [unit("s")],
-        Took: [unit("s")],
-        "Coverage ends": [unit("dateTimeAsIso")],
-        "Reboot can wait": [unit("bool_yes_no")],
-      },
-      noValue: NO_CLIENT,
-    }),
-    tablePanel({
-      title: "Client errors",
-      description:
-        "Why a vendor client's last run failed (livepatch_client_error): see the LivepatchClientFailing runbook.",
-      unit: "none",
-      w: 8,
-      h: 6,
-      targets: [rows(`max by (job, instance, client, reason) (${sel("livepatch_client_error")} == 1)`)],
-      columns: ["instance", "client", "reason"],
-      noValue: "No client errors",
-    }),
-    barsPanel({
-      title: "Client patches by state",
-      description: "Patches each vendor client reports, by its own state names (applied, ...).",
-      unit: "none",
-      w: 8,
-      h: 6,
-      targets: [
-        current(
-          `max by (job, instance, client, state) (${sel("livepatch_client_patches")})`,
-          "{{instance}} {{client}} {{state}}",
+// Canonical Livepatch, kpatch, Ksplice and KernelCare report through their own
+// tools, not /sys/kernel/livepatch alone.
+function vendorClients(): Row {
+  return {
+    title: "Vendor clients",
+    collapsed: true,
+    panels: [
+      tablePanel({
+        title: "Vendor clients",
+        description: describe(
+          "What each live patch vendor client (canonical-livepatch, kcarectl, uptrack, kpatch) reports.",
+          [
+            "livepatch_client_up",
+            "livepatch_client_state",
+            "livepatch_client_last_run_timestamp_seconds",
+            "livepatch_client_last_run_duration_seconds",
+            "livepatch_client_fixes",
+            "livepatch_client_effective_kernel_info",
+            "livepatch_client_coverage_end_timestamp_seconds",
+            "livepatch_reboot_can_wait",
+          ],
         ),
-      ],
-      noValue: NO_CLIENT,
-    }),
-    timeSeriesPanel({
-      title: "Client runs",
-      description: "Vendor client runs per minute, by result (from the livepatch_client_runs_total counter).",
-      unit: "opm",
-      w: 8,
-      h: 6,
-      targets: [
-        series(
-          `sum by (job, instance, client, result) (rate(${sel("livepatch_client_runs_total")}[$__rate_interval])) * 60`,
-          "{{instance}} {{client}} {{result}}",
-        ),
-      ],
-      noValue: NO_CLIENT,
-    }),
-  ]);
+        unit: "none",
+        w: 24,
+        h: 6,
+        targets: [
+          rows(`max by (job, instance, client) (${sel("livepatch_client_up")})`),
+          rows(`max by (job, instance, client, state) (${sel("livepatch_client_state")} == 1)`),
+          rows(`max by (job, instance, client) (time() - ${sel("livepatch_client_last_run_timestamp_seconds")})`),
+          rows(`max by (job, instance, client) (${sel("livepatch_client_last_run_duration_seconds")})`),
+          rows(`max by (job, instance, client) (${sel("livepatch_client_fixes")})`),
+          rows(`max by (job, instance, client, release) (${sel("livepatch_client_effective_kernel_info")})`),
+          rows(`max by (job, instance, client) (${sel("livepatch_client_coverage_end_timestamp_seconds")}) * 1000`),
+          rows(`max by (job, instance, client) (${sel("livepatch_reboot_can_wait")})`),
+        ],
+        columns: [
+          "instance",
+          "client",
+          "Last run",
+          "State",
+          "Ran",
+          "Took",
+          "Fixes",
+          "Effective kernel",
+          "Coverage ends",
+          "Reboot can wait",
+        ],
+        rename: {
+          "Value #A": "Last run",
+          state: "State",
+          "Value #C": "Ran",
+          "Value #D": "Took",
+          "Value #E": "Fixes",
+          release: "Effective kernel",
+          "Value #G": "Coverage ends",
+          "Value #H": "Reboot can wait",
+        },
+        columnProperties: {
+          "Last run": [mappings(goodBad("ok", "failed")), colored()],
+          Ran: [unit("s")],
+          Took: [unit("s")],
+          "Coverage ends": [unit("dateTimeAsIso")],
+          "Reboot can wait": [unit("bool_yes_no")],
+        },
+        noValue: NO_CLIENT,
+      }),
+      tablePanel({
+        title: "Client errors",
+        description: describe("See the LivepatchClientFailing runbook.", ["livepatch_client_error"]),
+        unit: "none",
+        w: 8,
+        h: 6,
+        targets: [rows(`max by (job, instance, client, reason) (${sel("livepatch_client_error")} == 1)`)],
+        columns: ["instance", "client", "reason"],
+        noValue: "No client errors",
+      }),
+      barsPanel({
+        title: "Client patches by state",
+        description: describe("", ["livepatch_client_patches"]),
+        unit: "none",
+        w: 8,
+        h: 6,
+        targets: [
+          current(`max by (job, instance, client, state) (${sel("livepatch_client_patches")})`, "{{client}} {{state}}"),
+        ],
+        noValue: NO_CLIENT,
+      }),
+      timeSeriesPanel({
+        title: "Client runs",
+        description: describe("Runs per minute, by result.", ["livepatch_client_runs_total"]),
+        unit: "opm",
+        w: 8,
+        h: 6,
+        targets: [
+          series(
+            `sum by (job, instance, client, result) (rate(${sel("livepatch_client_runs_total")}[$__rate_interval])) * 60`,
+            "{{client}} {{result}}",
+          ),
+        ],
+        noValue: NO_CLIENT,
+      }),
+    ],
+  };
 }

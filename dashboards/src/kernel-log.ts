@@ -1,11 +1,11 @@
 // The kernel log's panels (the kmsg collector, docs/kernel-log.md): how long
 // the transition in progress has run, forced patches, refused module loads,
 // the live patching events over time, and whether the log could be read
-// whole. One row on each dashboard, added by one call in host.ts and fleet.ts.
-import { RowBuilder } from "@grafana/grafana-foundation-sdk/dashboard";
+// whole. One row on each dashboard, placed by host.ts and fleet.ts.
 import type * as stat from "@grafana/grafana-foundation-sdk/stat";
 import { HOST_LINK_URL, byJob, sel } from "./conventions.js";
-import type { newDashboard } from "./model.js";
+import { describe } from "./help.js";
+import type { Row } from "./model.js";
 import {
   badGood,
   current,
@@ -20,10 +20,9 @@ import {
   type Step,
 } from "./panels.js";
 
-/** The dashboard being built (the v1 model's builder, see model.ts). */
-type DashboardBuilder = ReturnType<typeof newDashboard>;
-
 const START = "livepatch_kmsg_transition_start_timestamp_seconds";
+/** Rows of a fleet table: none lists every host. */
+const TOP = 20;
 const OFF = "The kmsg collector is off, or the kernel log cannot be read (see Kernel log)";
 /** LivepatchTransitionNotCompleting's thresholds: warning after 30 minutes, critical after 2 hours. */
 const AGE_STEPS: readonly Step[] = [
@@ -33,14 +32,16 @@ const AGE_STEPS: readonly Step[] = [
 ];
 
 /** Host: the "Kernel log" row, after the Transition row. */
-export function hostKernelLogRow(builder: DashboardBuilder): void {
-  builder
-    .withRow(new RowBuilder("Kernel log"))
-    .withPanel(
+export function hostKernelLogRow(): Row {
+  return {
+    title: "Kernel log",
+    panels: [
       statPanel({
         title: "Transition running for",
-        description:
+        description: describe(
           'Time since the transition in progress started, from the kernel log\'s "starting <direction> transition" line (time() - livepatch_kmsg_transition_start_timestamp_seconds): it survives restarts of the exporter and of Prometheus. Orange after 30 minutes, red after 2 hours, as the alerts.',
+          [START],
+        ),
         unit: "dtdurations",
         w: 6,
         h: 5,
@@ -48,12 +49,12 @@ export function hostKernelLogRow(builder: DashboardBuilder): void {
         thresholds: AGE_STEPS,
         noValue: "No transition in progress (or the kernel log does not hold its start)",
       }),
-    )
-    .withPanel(
       statPanel({
         title: "Forced since boot",
-        description:
+        description: describe(
           "Whether a transition was forced (echo 1 > force) since the host booted (livepatch_kmsg_patch_forced): the blocking tasks were switched without the consistency model's checks. Lasts until the reboot.",
+          ["livepatch_kmsg_patch_forced"],
+        ),
         unit: "none",
         w: 6,
         h: 5,
@@ -61,12 +62,12 @@ export function hostKernelLogRow(builder: DashboardBuilder): void {
         mappings: badGood("Forced", "Never forced"),
         noValue: "No patch in the kernel log, or its history was overwritten",
       }),
-    )
-    .withPanel(
       statPanel({
         title: "Kernel log",
-        description:
+        description: describe(
           'Whether the exporter read the kernel log to its end in the last scrape (livepatch_kmsg_readable); livepatch_fact_unavailable{name="kmsg"} says why not (CAP_SYSLOG, the device not mapped).',
+          ["livepatch_kmsg_readable"],
+        ),
         unit: "none",
         w: 6,
         h: 5,
@@ -74,12 +75,12 @@ export function hostKernelLogRow(builder: DashboardBuilder): void {
         mappings: goodBad("Readable", "Unreadable"),
         noValue: "The kmsg collector is off",
       }),
-    )
-    .withPanel(
       statPanel({
         title: "Records lost",
-        description:
+        description: describe(
           "Kernel log records of this boot overwritten before the exporter read them (livepatch_kmsg_lost_records_total): events older than a gap may be missing, and forced states of patches from before it unknown.",
+          ["livepatch_kmsg_lost_records_total"],
+        ),
         unit: "none",
         w: 6,
         h: 5,
@@ -90,12 +91,12 @@ export function hostKernelLogRow(builder: DashboardBuilder): void {
         ],
         noValue: OFF,
       }),
-    )
-    .withPanel(
       timeSeriesPanel({
         title: "Live patching events",
-        description:
+        description: describe(
           "Live patching lines the kernel logged, by event (livepatch_kmsg_events_total): enabling, transitions started and completed, signaling and forcing the remaining tasks, reversals, failures.",
+          ["livepatch_kmsg_events_total"],
+        ),
         unit: "none",
         w: 12,
         h: 7,
@@ -107,12 +108,12 @@ export function hostKernelLogRow(builder: DashboardBuilder): void {
         ],
         noValue: OFF,
       }),
-    )
-    .withPanel(
       tablePanel({
         title: "Refused module loads since boot",
-        description:
+        description: describe(
           "Module loads the kernel refused, by the reason its log gives (livepatch_kmsg_refused_module_loads_total): signature enforcement, lockdown, a patch that could not be applied to the module or failed to enable. modules_disabled=1 refuses without a log line.",
+          ["livepatch_kmsg_refused_module_loads_total"],
+        ),
         unit: "none",
         w: 12,
         h: 7,
@@ -122,12 +123,12 @@ export function hostKernelLogRow(builder: DashboardBuilder): void {
         sortBy: "instance",
         noValue: "None refused (or the kernel log cannot be read)",
       }),
-    )
-    .withPanel(
       tablePanel({
         title: "Live patching events since boot",
-        description:
+        description: describe(
           "Every live patching event the kernel logged since boot, by patch (livepatch_kmsg_events_total). signaling and forcing name no patch in the log: they are the transition then in progress's.",
+          ["livepatch_kmsg_events_total"],
+        ),
         unit: "none",
         w: 12,
         h: 7,
@@ -137,12 +138,12 @@ export function hostKernelLogRow(builder: DashboardBuilder): void {
         sortBy: "patch",
         noValue: OFF,
       }),
-    )
-    .withPanel(
       tablePanel({
         title: "Transitions in the kernel log",
-        description:
+        description: describe(
           "Per patch: whether a transition was forced since boot (livepatch_kmsg_patch_forced), and how long its last complete transition took (livepatch_kmsg_transition_duration_seconds).",
+          ["livepatch_kmsg_patch_forced", "livepatch_kmsg_transition_duration_seconds"],
+        ),
         unit: "none",
         w: 12,
         h: 7,
@@ -156,37 +157,41 @@ export function hostKernelLogRow(builder: DashboardBuilder): void {
         sortBy: "patch",
         noValue: OFF,
       }),
-    );
+    ],
+  };
 }
 
 /** Fleet: the "Kernel log" row; `count` makes a count stat over the selected jobs (fleet.ts's). */
 export function fleetKernelLogRow(
-  builder: DashboardBuilder,
   count: (title: string, description: string, expr: string) => stat.PanelBuilder,
   hosts: string,
-): void {
+): Row {
   const orZero = (expr: string): string => `${expr} or 0 * sum(${hosts})`;
-  builder
-    .withRow(new RowBuilder("Kernel log"))
-    .withPanel(
+  return {
+    title: "Kernel log",
+    panels: [
       count(
         "Hosts with a forced transition",
-        "Hosts where a live patch transition was forced since boot (livepatch_kmsg_patch_forced == 1): plan their reboot.",
+        describe(
+          "Hosts where a live patch transition was forced since boot (livepatch_kmsg_patch_forced == 1): plan their reboot.",
+          ["livepatch_kmsg_patch_forced"],
+        ),
         orZero(`count(max by (job, instance) (${byJob("livepatch_kmsg_patch_forced")}) == 1)`),
       ),
-    )
-    .withPanel(
       count(
         "Hosts whose kernel log is unreadable",
-        "Hosts whose exporter cannot read the kernel log (livepatch_kmsg_readable == 0): no CAP_SYSLOG, or the device not mapped into the container. Their transitions are timed only while Prometheus watches.",
+        describe(
+          "Hosts whose exporter cannot read the kernel log (livepatch_kmsg_readable == 0): no CAP_SYSLOG, or the device not mapped into the container. Their transitions are timed only while Prometheus watches.",
+          ["livepatch_kmsg_readable"],
+        ),
         orZero(`count(${byJob("livepatch_kmsg_readable")} == 0)`),
       ),
-    )
-    .withPanel(
       timeSeriesPanel({
         title: "Refused module loads",
-        description:
+        description: describe(
           "Module loads the kernel refused across the selected jobs, by reason (livepatch_kmsg_refused_module_loads_total).",
+          ["livepatch_kmsg_refused_module_loads_total"],
+        ),
         unit: "none",
         w: 16,
         h: 4,
@@ -198,37 +203,39 @@ export function fleetKernelLogRow(
         ],
         noValue: "No host reports its kernel log",
       }),
-    )
-    .withPanel(
       tablePanel({
         title: "Running transitions, longest first",
-        description:
-          "Every transition in progress with its age from the kernel log (time() - livepatch_kmsg_transition_start_timestamp_seconds). Click an instance for its Host dashboard.",
+        description: describe(
+          `The ${TOP} longest transitions in progress with their age from the kernel log (time() - livepatch_kmsg_transition_start_timestamp_seconds). Click an instance for its Host dashboard.`,
+          ["livepatch_kmsg_transition_start_timestamp_seconds"],
+        ),
         unit: "none",
         w: 12,
         h: 7,
-        targets: [rows(`sort_desc(time() - max by (job, instance, patch, direction) (${sel(START)}))`)],
+        targets: [rows(`topk(${TOP}, time() - max by (job, instance, patch, direction) (${sel(START)}))`)],
         columns: ["instance", "patch", "direction", "Running for"],
         rename: { Value: "Running for" },
         columnProperties: {
           instance: [links("Host dashboard for ${__data.fields.instance}", HOST_LINK_URL)],
           "Running for": [unit("dtdurations")],
         },
+        sortBy: "Running for",
+        sortDescending: true,
         noValue: "No transition in progress (as far as the kernel logs tell)",
       }),
-    )
-    .withPanel(
       tablePanel({
         title: "Forced transitions and refused loads",
-        description:
-          "Hosts with a forced transition since boot (per patch), and module loads refused since boot (per reason). Click an instance for its Host dashboard.",
+        description: describe(
+          `Hosts with a forced transition since boot (per patch), and module loads refused since boot (per reason), at most ${TOP} rows. Click an instance for its Host dashboard.`,
+          ["livepatch_kmsg_patch_forced", "livepatch_kmsg_refused_module_loads_total"],
+        ),
         unit: "none",
         w: 12,
         h: 7,
         targets: [
           rows(
-            `max by (job, instance, what) (label_replace(max by (job, instance, patch) (${sel("livepatch_kmsg_patch_forced")}) == 1, "what", "forced: $1", "patch", "(.*)"))` +
-              ` or max by (job, instance, what) (label_replace(max by (job, instance, reason) (${sel("livepatch_kmsg_refused_module_loads_total")}) > 0, "what", "refused: $1", "reason", "(.*)"))`,
+            `topk(${TOP}, max by (job, instance, what) (label_replace(max by (job, instance, patch) (${sel("livepatch_kmsg_patch_forced")}) == 1, "what", "forced: $1", "patch", "(.*)"))` +
+              ` or max by (job, instance, what) (label_replace(max by (job, instance, reason) (${sel("livepatch_kmsg_refused_module_loads_total")}) > 0, "what", "refused: $1", "reason", "(.*)")))`,
           ),
         ],
         columns: ["instance", "what", "Count"],
@@ -237,5 +244,6 @@ export function fleetKernelLogRow(
         sortBy: "instance",
         noValue: "None",
       }),
-    );
+    ],
+  };
 }

@@ -1,6 +1,7 @@
 // The classic dashboard JSON model (the one Grafana 11 and 12 both load and
 // provision from files), and the last pass that makes it stable: panel ids,
 // query refIds, and nothing the builders add that Grafana 11 would not know.
+import type * as cog from "@grafana/grafana-foundation-sdk/cog";
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import {
   DashboardCursorSync,
@@ -29,6 +30,29 @@ export function newDashboard(title: string, uid: string, description: string) {
     .timezone("browser")
     .time({ from: "now-6h", to: "now" })
     .refresh("1m");
+}
+
+/** A row of panels, read top-down; a collapsed row keeps its panels folded until opened. */
+export interface Row {
+  readonly title: string;
+  readonly panels: readonly cog.Builder<dashboard.Panel>[];
+  readonly collapsed?: boolean;
+}
+
+/** The rows, in order, with their panels laid out left to right. */
+// eslint-disable-next-line @typescript-eslint/no-deprecated -- the v1 model, see above
+export function withRows(builder: dashboard.DashboardBuilder, rows: readonly Row[]): dashboard.DashboardBuilder {
+  for (const row of rows) {
+    if (row.collapsed === true) {
+      const folded = new dashboard.RowBuilder(row.title).collapsed(true);
+      for (const panel of row.panels) folded.withPanel(panel);
+      builder.withRow(folded);
+      continue;
+    }
+    builder.withRow(new dashboard.RowBuilder(row.title));
+    for (const panel of row.panels) builder.withPanel(panel);
+  }
+  return builder;
 }
 
 /**

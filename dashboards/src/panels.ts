@@ -159,6 +159,8 @@ export interface TableSpec extends PanelSpec {
   /** Per-column field properties (unit, mappings, links), by header. */
   readonly columnProperties?: Readonly<Record<string, dashboard.DynamicConfigValue[]>>;
   readonly sortBy?: string;
+  /** Sort descending (largest first) rather than ascending. */
+  readonly sortDescending?: boolean;
 }
 
 /**
@@ -193,7 +195,11 @@ export function tablePanel(spec: TableSpec): table.PanelBuilder {
   for (const [column, properties] of Object.entries(spec.columnProperties ?? {})) {
     builder.overrideByName(column, properties);
   }
-  if (spec.sortBy !== undefined) builder.sortBy([new common.TableSortByFieldStateBuilder().displayName(spec.sortBy)]);
+  if (spec.sortBy !== undefined) {
+    const sort = new common.TableSortByFieldStateBuilder().displayName(spec.sortBy);
+    if (spec.sortDescending === true) sort.desc(true);
+    builder.sortBy([sort]);
+  }
   return builder;
 }
 
@@ -216,10 +222,3 @@ export const links = (title: string, url: string): dashboard.DynamicConfigValue 
   id: "links",
   value: [{ title, url }],
 });
-
-/** A row that can be folded away; its panels live inside it. */
-export function collapsedRow(title: string, panels: readonly cog.Builder<dashboard.Panel>[]): dashboard.RowBuilder {
-  const row = new dashboard.RowBuilder(title).collapsed(true);
-  for (const panel of panels) row.withPanel(panel);
-  return row;
-}

@@ -10,6 +10,9 @@
 // live patch module: the thread runs a replacement (an unpatching transition
 // waits for tasks to leave the new functions; a patching one over a stacked
 // patch, for them to leave the older patch's).
+//
+// The stacks are read like every procfs file (O_NONBLOCK, regular files only:
+// fs/read.ts), one thread at a time with the walk's pauses (ctx.pacing).
 import { known, type Fact } from "../fact.js";
 import { failureFact } from "../fs/file-access.js";
 import { procPath } from "../fs/host-paths.js";
@@ -35,12 +38,12 @@ export interface Thread {
 }
 
 /** Each thread with its position: inside which patched function of `patchName`'s transition (null: none). */
-export function withBlockingStacks<T extends Thread>(
+export async function withBlockingStacks<T extends Thread>(
   ctx: CollectorContext,
   threads: readonly T[],
   patchName: string,
   tree: LivepatchFacts,
-): (T & { readonly inside: Fact<BlockedInside | null> })[] {
+): Promise<(T & { readonly inside: Fact<BlockedInside | null> })[]> {
   const patch = tree.patches.find((p) => p.name === patchName);
   const old = new Map<string, { object: string; function: string }>();
   for (const object of patch?.objects ?? []) {
@@ -63,5 +66,10 @@ export function withBlockingStacks<T extends Thread>(
     }
     return known(null);
   };
-  return threads.map((thread) => ({ ...thread, inside: inside(thread) }));
+  const positioned: (T & { readonly inside: Fact<BlockedInside | null> })[] = [];
+  for (const thread of threads) {
+    if (ctx.pacing.sliceOver()) await ctx.pacing.pause();
+    positioned.push({ ...thread, inside: inside(thread) });
+  }
+  return positioned;
 }

@@ -39,8 +39,8 @@ export interface KprobesFile {
 }
 
 /** The records of enabled_functions that name a patched function. */
-export function readEnabledFunctions(ctx: CollectorContext): Fact<EnabledFunctionsFile> {
-  const names = new Set(patchedFunctions(ctx.shared(readLivepatchTree)).map((f) => f.function));
+export async function readEnabledFunctions(ctx: CollectorContext): Promise<Fact<EnabledFunctionsFile>> {
+  const names = new Set(patchedFunctions(await ctx.shared(readLivepatchTree)).map((f) => f.function));
   const candidates = [
     sysPath(ctx.paths, "kernel", "tracing", "enabled_functions"),
     sysPath(ctx.paths, "kernel", "debug", "tracing", "enabled_functions"),

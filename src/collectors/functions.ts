@@ -17,8 +17,8 @@ export const functions: Collector<FunctionsFacts> = {
   optIn: true,
   create:
     ({ options }) =>
-    (ctx) => {
-      const all = patchedFunctions(ctx.shared(readLivepatchTree));
+    async (ctx) => {
+      const all = patchedFunctions(await ctx.shared(readLivepatchTree));
       return { ...bounded(all, options.functions.limit), total: all.length };
     },
 };

@@ -5,7 +5,9 @@
 // process, so once they have all been read they are kept; until then (a
 // kernel configuration not found, a file unreadable) they are read again on
 // every scrape. os-release is read on every scrape because a distribution
-// upgrade changes it without a reboot.
+// upgrade changes it without a reboot. Files under --path.rootfs are read
+// through the thread pool (src/fs/root-files.ts): this collector is
+// asynchronous, and bounded by --collector.timeout.
 import os from "node:os";
 import { gunzipSync } from "node:zlib";
 import { known, type Fact, unknown } from "../fact.js";
@@ -69,8 +71,8 @@ export const kernel: Collector<KernelFacts> = {
   help: "kernel release, build, boot time, config; the host's os-release",
   create: () => {
     let boot: BootFacts | undefined;
-    return (ctx) => {
-      const facts = boot ?? readBootFacts(ctx);
+    return async (ctx) => {
+      const facts = boot ?? (await readBootFacts(ctx));
       // Keep only a complete reading: a transient failure is retried next scrape.
       if (
         boot === undefined &&
@@ -80,12 +82,12 @@ export const kernel: Collector<KernelFacts> = {
       ) {
         boot = facts;
       }
-      return { ...facts, osRelease: readOsRelease(ctx) };
+      return { ...facts, osRelease: await readOsRelease(ctx) };
     };
   },
 };
 
-function readBootFacts(ctx: CollectorContext): BootFacts {
+async function readBootFacts(ctx: CollectorContext): Promise<BootFacts> {
   const releasePath = procPath(ctx.paths, "sys", "kernel", "osrelease");
   const release = readFact(ctx.files, releasePath, nonEmpty);
   if (release.state !== "ok") {
@@ -96,7 +98,7 @@ function readBootFacts(ctx: CollectorContext): BootFacts {
     version: readFact(ctx.files, procPath(ctx.paths, "sys", "kernel", "version"), nonEmpty),
     machine: readMachine(ctx),
     bootTimeSeconds: readFact(ctx.files, procPath(ctx.paths, "stat"), parseBootTime),
-    config: readKernelConfig(ctx.files, ctx.paths, release.value),
+    config: await readKernelConfig(ctx.files, ctx.paths, release.value),
   };
 }
 
@@ -110,7 +112,7 @@ function readMachine(ctx: CollectorContext): string {
 }
 
 /** /proc/config.gz, else /boot/config-<release>, else /lib/modules/<release>/config (under rootfs). */
-function readKernelConfig(files: FileAccess, paths: HostPaths, release: string): Fact<KernelConfig> {
+async function readKernelConfig(files: FileAccess, paths: HostPaths, release: string): Promise<Fact<KernelConfig>> {
   const procConfig = procPath(paths, "config.gz");
   const compressed = files.readBytes(procConfig, CONFIG_CAP_BYTES);
   if (compressed.ok) {
@@ -127,7 +129,7 @@ function readKernelConfig(files: FileAccess, paths: HostPaths, release: string):
     ["lib_modules", `/lib/modules/${release}/config`],
   ];
   for (const [source, hostPath] of candidates) {
-    const text = readRootText(files, paths.rootfs, hostPath, CONFIG_CAP_BYTES);
+    const text = await readRootText(files, hostPath, CONFIG_CAP_BYTES);
     if (text.state === "ok") return known(configFrom(source, hostPath, text.value));
   }
   return unknown("not_found");
@@ -142,10 +144,10 @@ function configFrom(source: KconfigSource, path: string, text: string): KernelCo
   return { source, path, options };
 }
 
-function readOsRelease(ctx: CollectorContext): Fact<OsRelease> {
+async function readOsRelease(ctx: CollectorContext): Promise<Fact<OsRelease>> {
   // os-release(5): /etc/os-release takes precedence over /usr/lib/os-release.
-  const etc = readRootText(ctx.files, ctx.paths.rootfs, "/etc/os-release");
-  const text = etc.state === "absent" ? readRootText(ctx.files, ctx.paths.rootfs, "/usr/lib/os-release") : etc;
+  const etc = await readRootText(ctx.files, "/etc/os-release");
+  const text = etc.state === "absent" ? await readRootText(ctx.files, "/usr/lib/os-release") : etc;
   if (text.state !== "ok") return text;
   return known(parseOsRelease(text.value));
 }

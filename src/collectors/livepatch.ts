@@ -4,6 +4,7 @@
 // running kernel lacks (transition before 4.12, replace before 6.11,
 // stack_order before 6.14, patched before 6.1) is "absent", never 0, and
 // write-only attributes (force, signal) are seen without ever being opened.
+// The walk pauses between patches (ctx.pacing): a host may carry hundreds.
 import type { Dirent } from "node:fs";
 import { ABSENT, known, type Fact, unknown } from "../fact.js";
 import type { FileAccess } from "../fs/file-access.js";
@@ -58,7 +59,7 @@ export const livepatch: Collector<LivepatchFacts> = {
 };
 
 /** The patch tree; the transition collector finds the patch in transition in the same reading (ctx.shared). */
-export function readLivepatchTree(ctx: CollectorContext): LivepatchFacts {
+export async function readLivepatchTree(ctx: CollectorContext): Promise<LivepatchFacts> {
   const root = sysPath(ctx.paths, "kernel", "livepatch");
   const listing = ctx.files.list(root);
   if (!listing.ok) {
@@ -73,6 +74,7 @@ export function readLivepatchTree(ctx: CollectorContext): LivepatchFacts {
   const undecodable: string[] = [];
   for (const entry of sorted(listing.entries)) {
     if (!entry.isDirectory()) continue;
+    if (ctx.pacing.sliceOver()) await ctx.pacing.pause();
     const patch = readPatch(ctx, `${root}/${entry.name}`, entry.name);
     if (patch !== undefined) patches.push(patch);
     else if (entry.name.includes(REPLACEMENT_CHARACTER)) {
@@ -91,11 +93,11 @@ const REPLACEMENT_CHARACTER = "\uFFFD";
 function readPatch(ctx: CollectorContext, dir: string, name: string): PatchFacts | undefined {
   const listing = ctx.files.list(dir);
   if (!listing.ok) return undefined;
-  const files = new Set<string>();
+  const files = new Map<string, boolean>(); // name -> listed as a regular file
   const objectDirs: string[] = [];
   for (const entry of sorted(listing.entries)) {
     if (entry.isDirectory()) objectDirs.push(entry.name);
-    else files.add(entry.name);
+    else files.set(entry.name, entry.isFile());
   }
   const attr = <T>(file: string, parse: (text: string) => T | undefined): Fact<T> | "vanished" =>
     readAttribute(ctx.files, files, `${dir}/${file}`, file, parse);
@@ -119,7 +121,7 @@ function readPatch(ctx: CollectorContext, dir: string, name: string): PatchFacts
     transition,
     replace,
     stackOrder,
-    writeOnly: [...files].filter((f) => WRITE_ONLY.has(f)).sort(),
+    writeOnly: [...files.keys()].filter((f) => WRITE_ONLY.has(f)).sort(),
     objects,
     status: patchStatus(ctx, name, enabled, transition),
   };
@@ -129,40 +131,35 @@ function readObject(files: FileAccess, dir: string, name: string): ObjectFacts |
   const listing = files.list(dir);
   if (!listing.ok) return undefined;
   const functionDirs: FunctionDir[] = [];
-  let hasPatched = false;
+  const present = new Map<string, boolean>();
   for (const entry of sorted(listing.entries)) {
     if (entry.isDirectory()) {
       const dir = parseFunctionDir(entry.name);
       if (dir !== undefined) functionDirs.push(dir);
     } else if (entry.name === "patched") {
-      hasPatched = true;
+      present.set("patched", entry.isFile());
     }
   }
-  const patched = readAttribute(
-    files,
-    new Set(hasPatched ? ["patched"] : []),
-    `${dir}/patched`,
-    "patched",
-    parseBool01,
-  );
+  const patched = readAttribute(files, present, `${dir}/patched`, "patched", parseBool01);
   if (patched === "vanished") return undefined;
   return { name, patched, functions: known(functionDirs.length), functionDirs };
 }
 
 /**
- * Reads an attribute listed in `present`; one that is not listed is absent on
- * this kernel. A listed file that then cannot be found means the patch is
- * being freed: "vanished".
+ * Reads an attribute listed in `present` (with whether it was listed as a
+ * regular file); one that is not listed is absent on this kernel. A listed
+ * file that then cannot be found means the patch is being freed: "vanished".
  */
 function readAttribute<T>(
   files: FileAccess,
-  present: ReadonlySet<string>,
+  present: ReadonlyMap<string, boolean>,
   path: string,
   file: string,
   parse: (text: string) => T | undefined,
 ): Fact<T> | "vanished" {
-  if (!present.has(file)) return ABSENT;
-  const fact = readFact(files, path, parse);
+  const listedRegular = present.get(file);
+  if (listedRegular === undefined) return ABSENT;
+  const fact = readFact(files, path, parse, { listedRegular });
   if (fact.state === "absent" || (fact.state === "unknown" && fact.reason === "vanished")) return "vanished";
   return fact;
 }

@@ -52,16 +52,16 @@ export const probes: Collector<ProbesFacts> = {
   optIn: true,
   create:
     ({ options }) =>
-    (ctx) =>
+    async (ctx) =>
       collect(ctx, options.functions.limit),
 };
 
-function collect(ctx: CollectorContext, limit: number): ProbesFacts {
-  const all = patchedFunctions(ctx.shared(readLivepatchTree));
+async function collect(ctx: CollectorContext, limit: number): Promise<ProbesFacts> {
+  const all = patchedFunctions(await ctx.shared(readLivepatchTree));
   const kprobes = mapFact(ctx.shared(readKprobes), (file) =>
     armedProbes(file.probes, file.armed.state === "ok" ? file.armed.value : true),
   );
-  const ftrace = mapFact(ctx.shared(readEnabledFunctions), (file) => recordsByFunction(file.records));
+  const ftrace = mapFact(await ctx.shared(readEnabledFunctions), (file) => recordsByFunction(file.records));
 
   const found = all.map((fn): FunctionProbes => {
     const records = ftrace.state === "ok" ? recordsOf(ftrace.value, fn) : [];

@@ -2,11 +2,16 @@
 // "absent" when the kernel has no such file, "unknown" when it could not be
 // read or parsed. Such a file is rendered whole on the first read.
 import { known, type Fact, unknown } from "../fact.js";
-import { failureFact, type FileAccess } from "../fs/file-access.js";
+import { failureFact, type FileAccess, type ReadOptions } from "../fs/file-access.js";
 import { trimValue } from "../parse/values.js";
 
-export function readFact<T>(files: FileAccess, path: string, parse: (text: string) => T | undefined): Fact<T> {
-  const result = files.readText(path, { singleRead: true });
+export function readFact<T>(
+  files: FileAccess,
+  path: string,
+  parse: (text: string) => T | undefined,
+  options: ReadOptions = {},
+): Fact<T> {
+  const result = files.readText(path, { ...options, singleRead: true });
   if (!result.ok) return failureFact(result.failure);
   const value = parse(result.text);
   if (value !== undefined) return known(value);

@@ -7,12 +7,14 @@
 // - reboot_required_file: Debian/Ubuntu's /run/reboot-required (with the
 //   packages that asked for it in /run/reboot-required.pkgs);
 // - reboot_needed_file: SUSE's /run/reboot-needed.
-// All paths are host paths under --path.rootfs.
+// All paths are host paths under --path.rootfs, read through the thread pool
+// and never outside it (src/fs/root-files.ts): this collector is asynchronous,
+// and bounded by --collector.timeout.
 import type { Dirent } from "node:fs";
 import { known, type Fact, unknown } from "../fact.js";
 import type { FileAccess } from "../fs/file-access.js";
 import { releaseFromKernelImage } from "../parse/kernel-release.js";
-import { listRoot, readRootText, statRoot } from "./rootfs.js";
+import { listRoot, readRootText, statRoot, type Listing } from "./rootfs.js";
 import type { Collector, CollectorContext } from "./types.js";
 
 export interface RebootSignal {
@@ -51,30 +53,31 @@ export const reboot: Collector<RebootReading> = {
   create: () => read,
 };
 
-function read(ctx: CollectorContext): RebootReading {
+async function read(ctx: CollectorContext): Promise<RebootReading> {
   const { files } = ctx;
-  const root = ctx.paths.rootfs;
-  const modulesListing = listRoot(files, root, "/lib/modules");
+  const [required, needed, pkgs, modulesListing] = await Promise.all([
+    sentinel(files, SENTINELS.reboot_required_file),
+    sentinel(files, SENTINELS.reboot_needed_file),
+    packages(files),
+    listRoot(files, "/lib/modules"),
+  ]);
   return {
-    sentinels: {
-      reboot_required_file: sentinel(files, root, SENTINELS.reboot_required_file),
-      reboot_needed_file: sentinel(files, root, SENTINELS.reboot_needed_file),
-    },
-    packages: packages(files, root),
-    installed: installedKernels(files, root, modulesListing),
-    modulesDir: modulesDir(files, root, modulesListing),
+    sentinels: { reboot_required_file: required, reboot_needed_file: needed },
+    packages: pkgs,
+    installed: await installedKernels(files, modulesListing),
+    modulesDir: modulesDir(modulesListing),
   };
 }
 
-function sentinel(files: FileAccess, root: string, hostPath: string): Fact<RebootSignal> {
-  const stat = statRoot(files, root, hostPath);
+async function sentinel(files: FileAccess, hostPath: string): Promise<Fact<RebootSignal>> {
+  const stat = await statRoot(files, hostPath);
   if (stat.state === "absent") return known({ required: false, sinceSeconds: undefined });
   if (stat.state !== "ok") return stat;
   return known({ required: true, sinceSeconds: seconds(stat.value.mtimeMs) });
 }
 
-function packages(files: FileAccess, root: string): Fact<readonly string[]> {
-  const text = readRootText(files, root, `${SENTINELS.reboot_required_file}.pkgs`);
+async function packages(files: FileAccess): Promise<Fact<readonly string[]>> {
+  const text = await readRootText(files, `${SENTINELS.reboot_required_file}.pkgs`);
   if (text.state !== "ok") return text;
   return known([
     ...new Set(
@@ -92,30 +95,28 @@ const isRelease = (entry: Dirent): boolean => /^\d/.test(entry.name);
  * Only a /lib/modules that holds some kernel says anything: a missing or empty
  * one (a container image, a host root that is not mounted) is not evidence.
  */
-function modulesDir(files: FileAccess, root: string, listing: Fact<readonly Dirent[]>): Fact<ModulesDir> {
+function modulesDir(listing: Fact<Listing>): Fact<ModulesDir> {
   if (listing.state === "unknown") return listing;
-  const releases = listing.state === "ok" ? listing.value.filter(isRelease).map((e) => e.name) : [];
-  if (releases.length === 0) return unknown("not_found");
-  const stat = statRoot(files, root, "/lib/modules");
-  return known({ releases, changedSeconds: stat.state === "ok" ? seconds(stat.value.mtimeMs) : undefined });
+  const releases = listing.state === "ok" ? listing.value.entries.filter(isRelease).map((e) => e.name) : [];
+  if (releases.length === 0 || listing.state !== "ok") return unknown("not_found");
+  return known({ releases, changedSeconds: seconds(listing.value.stats.mtimeMs) });
 }
 
-function installedKernels(
+async function installedKernels(
   files: FileAccess,
-  root: string,
-  modulesListing: Fact<readonly Dirent[]>,
-): Fact<readonly InstalledKernel[]> {
-  const boot = listRoot(files, root, "/boot");
+  modulesListing: Fact<Listing>,
+): Promise<Fact<readonly InstalledKernel[]>> {
+  const boot = await listRoot(files, "/boot");
   if (modulesListing.state !== "ok" && boot.state !== "ok") {
     const failed = modulesListing.state === "unknown" ? modulesListing : boot.state === "unknown" ? boot : undefined;
     return failed ?? unknown("not_found");
   }
   const withModules = new Set(
-    modulesListing.state === "ok" ? modulesListing.value.filter(isRelease).map((e) => e.name) : [],
+    modulesListing.state === "ok" ? modulesListing.value.entries.filter(isRelease).map((e) => e.name) : [],
   );
   const releases = new Set(withModules);
   if (boot.state === "ok") {
-    for (const entry of boot.value) {
+    for (const entry of boot.value.entries) {
       const release = releaseFromKernelImage(entry.name);
       if (release !== undefined) releases.add(release);
     }
@@ -123,11 +124,13 @@ function installedKernels(
   // Nothing found (an empty /boot, no /lib/modules) is no evidence of anything.
   if (releases.size === 0) return unknown("not_found");
   return known(
-    [...releases].sort().map((release) => {
-      const dir = withModules.has(release) ? statRoot(files, root, `/lib/modules/${release}`) : undefined;
-      const stat = dir?.state === "ok" ? dir : statRoot(files, root, `/boot/vmlinuz-${release}`);
-      return { release, sinceSeconds: stat.state === "ok" ? seconds(stat.value.mtimeMs) : undefined };
-    }),
+    await Promise.all(
+      [...releases].sort().map(async (release) => {
+        const dir = withModules.has(release) ? await statRoot(files, `/lib/modules/${release}`) : undefined;
+        const stat = dir?.state === "ok" ? dir : await statRoot(files, `/boot/vmlinuz-${release}`);
+        return { release, sinceSeconds: stat.state === "ok" ? seconds(stat.value.mtimeMs) : undefined };
+      }),
+    ),
   );
 }
 

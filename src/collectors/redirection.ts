@@ -41,19 +41,25 @@ export const redirection: Collector<RedirectionFacts> = {
   optIn: true,
   create: ({ options }) => {
     const warned = { functions: "" };
-    return (ctx) => collect(ctx, options.functions, warned);
+    return async (ctx) => collect(ctx, options.functions, warned);
   },
 };
 
-function collect(ctx: CollectorContext, options: FunctionsOptions, warned: { functions: string }): RedirectionFacts {
-  const tree = ctx.shared(readLivepatchTree);
-  const file = ctx.shared(readEnabledFunctions);
+async function collect(
+  ctx: CollectorContext,
+  options: FunctionsOptions,
+  warned: { functions: string },
+): Promise<RedirectionFacts> {
+  const tree = await ctx.shared(readLivepatchTree);
+  const file = await ctx.shared(readEnabledFunctions);
   if (file.state !== "ok") return { source: file, checked: file, notRedirected: file, functions: [], truncated: false };
 
   const index = recordsByFunction(file.value.records);
   const results: FunctionRedirection[] = [];
   for (const patch of tree.patches) {
     if (!(patch.enabled.state === "ok" && patch.enabled.value)) continue;
+    // Module initstate and re-reads per object: pause between patches like the tree's walk (ctx.pacing).
+    if (ctx.pacing.sliceOver()) await ctx.pacing.pause();
     for (const object of patch.objects) {
       if (!isHooked(ctx, object)) continue;
       let hooks = objectFunctions(patch, object).map((fn) => ({ ...fn, hook: liveHook(recordsOf(index, fn)) }));

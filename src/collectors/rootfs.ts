@@ -1,31 +1,31 @@
-// Reads of host files under --path.rootfs, resolved without escaping it.
+// Reads of host files under --path.rootfs as facts: contained in it, through
+// the thread pool (src/fs/root-files.ts).
+import type { Dirent, Stats } from "node:fs";
 import { known, type Fact } from "../fact.js";
 import { failureFact, type FileAccess } from "../fs/file-access.js";
 import { DEFAULT_READ_CAP_BYTES } from "../fs/read.js";
-import type { Dirent, Stats } from "node:fs";
 
-export function readRootText(
+export async function readRootText(
   files: FileAccess,
-  rootfs: string,
   hostPath: string,
   capBytes: number = DEFAULT_READ_CAP_BYTES,
-): Fact<string> {
-  const resolved = files.resolveRoot(rootfs, hostPath);
-  if (!resolved.ok) return failureFact(resolved.failure);
-  const result = files.readText(resolved.path, { capBytes });
+): Promise<Fact<string>> {
+  const result = await files.readRootText(hostPath, capBytes);
   return result.ok ? known(result.text) : failureFact(result.failure);
 }
 
-export function statRoot(files: FileAccess, rootfs: string, hostPath: string): Fact<Stats> {
-  const resolved = files.resolveRoot(rootfs, hostPath);
-  if (!resolved.ok) return failureFact(resolved.failure);
-  const result = files.stat(resolved.path);
+export async function statRoot(files: FileAccess, hostPath: string): Promise<Fact<Stats>> {
+  const result = await files.statRoot(hostPath);
   return result.ok ? known(result.stats) : failureFact(result.failure);
 }
 
-export function listRoot(files: FileAccess, rootfs: string, hostPath: string): Fact<readonly Dirent[]> {
-  const resolved = files.resolveRoot(rootfs, hostPath);
-  if (!resolved.ok) return failureFact(resolved.failure);
-  const result = files.list(resolved.path);
-  return result.ok ? known(result.entries) : failureFact(result.failure);
+export interface Listing {
+  readonly entries: readonly Dirent[];
+  /** The directory's own stat. */
+  readonly stats: Stats;
+}
+
+export async function listRoot(files: FileAccess, hostPath: string): Promise<Fact<Listing>> {
+  const result = await files.listRoot(hostPath);
+  return result.ok ? known({ entries: result.entries, stats: result.stats }) : failureFact(result.failure);
 }

@@ -5,8 +5,10 @@
 // whichever of the two runs, or both). Only one patch can be in transition at a time. A thread blocks it while its
 // /proc/<pid>/task/<tid>/patch_state differs from the target state (1 when
 // patching, 0 when unpatching). The walk is O(threads), so it runs only while a
-// transition is active and stops at --collector.transition.max-threads.
-// patch_state is mode 0400: without CAP_DAC_OVERRIDE other users' threads are
+// transition is active and stops at --collector.transition.max-threads; it
+// pauses every few milliseconds (ctx.pacing), so 50,000 threads never hold the
+// event loop, and it ends at the next pause once --collector.timeout is over.
+// patch_state is mode 0400: without CAP_DAC_READ_SEARCH other users' threads are
 // unreadable, and then the number of blocking threads is unknown, not 0.
 import { known, type Fact, unknown } from "../fact.js";
 import { procPath } from "../fs/host-paths.js";
@@ -39,7 +41,9 @@ export interface ActiveTransition {
   readonly truncated: boolean;
   /** Threads on the wrong side of the target; unknown when any thread was unreadable or the walk was truncated. */
   readonly blocking: Fact<number>;
-  /** Per-thread detail, only with --collector.transition.blocking-threads, at most the configured limit. */
+  /** Whether blocking threads are named (--collector.transition.blocking-threads). */
+  readonly listed: boolean;
+  /** Per-thread detail, only when listed, at most --collector.transition.blocking-threads-limit. */
   readonly blockers: readonly BlockingThread[];
 }
 
@@ -52,7 +56,7 @@ export const transition: Collector<TransitionFacts> = {
   help: "the transition in progress and the threads blocking it",
   create: ({ options }) => {
     const warnings = new WarnOnce();
-    return (ctx) => collect(ctx, options.transition, warnings);
+    return async (ctx) => collect(ctx, options.transition, warnings);
   },
 };
 
@@ -70,8 +74,12 @@ class WarnOnce {
   }
 }
 
-function collect(ctx: CollectorContext, options: TransitionOptions, warnings: WarnOnce): TransitionFacts {
-  const livepatch = ctx.shared(readLivepatchTree);
+async function collect(
+  ctx: CollectorContext,
+  options: TransitionOptions,
+  warnings: WarnOnce,
+): Promise<TransitionFacts> {
+  const livepatch = await ctx.shared(readLivepatchTree);
   const inTransition = livepatch.patches.filter(isInTransition);
   const patch = inTransition[0];
   if (patch === undefined) {
@@ -92,9 +100,9 @@ function collect(ctx: CollectorContext, options: TransitionOptions, warnings: Wa
   }
   const direction: TransitionDirection =
     patch.status.state === "ok" && patch.status.value === "patching" ? "patching" : "unpatching";
-  const active = walkThreads(ctx, options, patch.name, direction, warnings);
+  const active = await walkThreads(ctx, options, patch.name, direction, warnings);
   // Why each named thread blocks: its kernel stack (blocking-stacks.ts).
-  return { active: { ...active, blockers: withBlockingStacks(ctx, active.blockers, patch.name, livepatch) } };
+  return { active: { ...active, blockers: await withBlockingStacks(ctx, active.blockers, patch.name, livepatch) } };
 }
 
 /** Its transition attribute reads 0: whatever else is unknown, it is not in transition. */
@@ -106,13 +114,13 @@ function isInTransition(patch: PatchFacts): boolean {
   return patch.status.state === "ok" && (patch.status.value === "patching" || patch.status.value === "unpatching");
 }
 
-function walkThreads(
+async function walkThreads(
   ctx: CollectorContext,
   options: TransitionOptions,
   patch: string,
   direction: TransitionDirection,
   warnings: WarnOnce,
-): ActiveTransition {
+): Promise<ActiveTransition> {
   const target = direction === "patching" ? 1 : 0;
   const threads: Record<ThreadState, number> = { patched: 0, unpatched: 0, idle: 0, unreadable: 0 };
   const blockers: BlockingThread[] = [];
@@ -120,20 +128,23 @@ function walkThreads(
   let truncated = false;
   let blocking = 0;
 
-  const processes = ctx.files.list(ctx.paths.procfs);
+  // Joined by hand below: path.join per thread was a tenth of the walk.
+  const proc = procPath(ctx.paths);
+  const processes = ctx.files.listNames(proc);
   if (!processes.ok) throw new Error(`cannot list ${ctx.paths.procfs}: ${processes.code}`);
-  walk: for (const process of processes.entries) {
-    if (!isPid(process.name)) continue;
+  walk: for (const pid of processes.names) {
+    if (!isPid(pid)) continue;
     // A process that exits between the two listings is normal: skip it.
-    const tasks = ctx.files.list(procPath(ctx.paths, process.name, "task"), { quiet: true });
+    const tasks = ctx.files.listNames(`${proc}/${pid}/task`, { quiet: true });
     if (!tasks.ok) continue;
-    for (const task of tasks.entries) {
-      if (!isPid(task.name)) continue;
+    for (const tid of tasks.names) {
+      if (!isPid(tid)) continue;
       if (seen >= options.maxThreads) {
         truncated = true;
         break walk;
       }
-      const taskDir = procPath(ctx.paths, process.name, "task", task.name);
+      if (ctx.pacing.sliceOver()) await ctx.pacing.pause();
+      const taskDir = `${proc}/${pid}/task/${tid}`;
       const read = ctx.files.readText(`${taskDir}/patch_state`, { quiet: true, singleRead: true });
       if (!read.ok && (read.failure === "absent" || read.failure === "vanished")) continue;
       seen += 1;
@@ -147,14 +158,14 @@ function walkThreads(
       blocking += 1;
       if (options.blockingThreads && blockers.length < options.blockingThreadsLimit) {
         const comm = ctx.files.readText(`${taskDir}/comm`, { quiet: true, singleRead: true });
-        blockers.push({ pid: Number(process.name), tid: Number(task.name), comm: comm.ok ? trimValue(comm.text) : "" });
+        blockers.push({ pid: Number(pid), tid: Number(tid), comm: comm.ok ? trimValue(comm.text) : "" });
       }
     }
   }
   if (threads.unreadable > 0) {
     ctx.log[warnings.level(`${patch}:${direction}:unreadable`)](
       { patch, unreadable: threads.unreadable, seen },
-      "cannot read patch_state of some threads (needs CAP_DAC_OVERRIDE); blocking threads are unknown",
+      "cannot read patch_state of some threads (needs CAP_DAC_READ_SEARCH); blocking threads are unknown",
     );
   }
   if (truncated) {
@@ -170,6 +181,7 @@ function walkThreads(
     threads,
     truncated,
     blocking: complete ? known(blocking) : unknown(truncated ? "too_large" : "unreadable"),
+    listed: options.blockingThreads,
     blockers,
   };
 }

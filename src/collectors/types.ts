@@ -18,6 +18,20 @@ export interface CollectorContext {
    * collectors need (the patch tree: livepatch and transition) costs one read of each file.
    */
   shared<T>(read: (ctx: CollectorContext) => T): T;
+  /** Slices of a long walk (thousands of patches or threads), so that it never holds the event loop for long. */
+  readonly pacing: Pacing;
+}
+
+/**
+ * A long walk checks `sliceOver()` between units of work (one patch, one
+ * thread) and, when it says so, awaits `pause()`: the event loop then serves
+ * what waits (health probes, other requests, signals, timers). `pause()`
+ * rejects once the collector has timed out or the exporter is stopping, which
+ * ends the walk: the collector reports failure, the scrape goes on without it.
+ */
+export interface Pacing {
+  sliceOver(): boolean;
+  pause(): Promise<void>;
 }
 
 /** What a collector is made from: the --collector.* options and the vendor clients this process runs. */

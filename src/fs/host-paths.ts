@@ -4,10 +4,11 @@
 // the host's root filesystem (/etc/os-release, /boot, /lib/modules, /run) are
 // resolved by resolveUnderRoot so that an absolute symlink such as
 // /var/run -> /run stays inside --path.rootfs instead of escaping into the
-// container that runs the exporter.
-import fs from "node:fs";
+// container that runs the exporter; rootfs.ts then checks the file it actually
+// opened, because a link can be swapped in after the resolution.
 import path from "node:path";
-import { classifyError, type ReadFailure } from "./read.js";
+import { pool } from "./pool.js";
+import { failed, type Failed } from "./read.js";
 
 export interface HostPaths {
   readonly procfs: string;
@@ -30,22 +31,24 @@ export function sysPath(paths: HostPaths, ...segments: string[]): string {
 /** Linux gives up after 40 symlinks (MAXSYMLINKS); so do we. */
 const MAX_SYMLINK_HOPS = 40;
 
-export type RootResolution =
-  | { readonly ok: true; readonly path: string }
-  | { readonly ok: false; readonly failure: ReadFailure; readonly code: string };
+export type RootResolution = { readonly ok: true; readonly path: string } | Failed;
+
+/** What a path is: the target when it is a symlink, undefined otherwise. Rejects as lstat(2) does. */
+export type Lookup = (candidate: string) => Promise<string | undefined>;
+
+/** lstat(2), and readlink(2) for a link, through the thread pool. */
+export const lookup: Lookup = async (candidate) =>
+  (await pool.lstat(candidate)).isSymbolicLink() ? pool.readlink(candidate) : undefined;
 
 /**
  * Resolves an absolute host path (e.g. "/var/run/reboot-required") to a path on
- * this machine under `rootfs`, following symlinks the way the host's kernel
- * would if `rootfs` were its "/": absolute targets restart at `rootfs`, ".."
- * never climbs above it. The final component is resolved too. A missing
- * component yields { failure: "absent" }.
+ * this machine under `root` (a real path: no symlink in it), following symlinks
+ * the way the host's kernel would if `root` were its "/": absolute targets
+ * restart at `root`, ".." never climbs above it. The final component is
+ * resolved too. A missing component yields { failure: "absent" }. Each step is
+ * a call in the thread pool (pool.ts): the host's root may be a network mount.
  */
-export function resolveUnderRoot(rootfs: string, hostPath: string): RootResolution {
-  const root = path.resolve(rootfs);
-  // With the real root, the kernel's own resolution is the same thing.
-  if (root === "/") return { ok: true, path: path.resolve("/", hostPath) };
-
+export async function resolveUnderRoot(root: string, hostPath: string, look = lookup): Promise<RootResolution> {
   let pending = splitComponents(hostPath);
   const resolved: string[] = [];
   let hops = 0;
@@ -60,12 +63,9 @@ export function resolveUnderRoot(rootfs: string, hostPath: string): RootResoluti
     const candidate = path.join(root, ...resolved, component);
     let target: string | undefined;
     try {
-      // A missing component is common (no /run/reboot-required): no exception for it, they are slow.
-      const stats = fs.lstatSync(candidate, { throwIfNoEntry: false });
-      if (stats === undefined) return { ok: false, failure: "absent", code: "ENOENT" };
-      if (stats.isSymbolicLink()) target = fs.readlinkSync(candidate);
+      target = await look(candidate);
     } catch (error) {
-      return { ok: false, ...classifyError(error) };
+      return failed(error);
     }
     if (target === undefined) {
       resolved.push(component);

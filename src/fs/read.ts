@@ -1,35 +1,57 @@
-// Synchronous, size-capped reads of kernel pseudo-files and small host files.
+// Synchronous, size-capped reads of kernel pseudo-files (procfs, sysfs).
 //
 // Why synchronous: procfs and sysfs attributes are rendered by the kernel in
 // memory; a sync open/read/close costs a few microseconds, while the same
 // read through libuv's thread pool costs tens of times more (npm run bench,
 // "Cost of one file system operation"). A scrape reads thousands of such
 // files when many patches or threads are present, so the hot path stays
-// synchronous.
+// synchronous; long walks pause between slices (CollectorContext.pacing).
+// Files of the host's root filesystem, which may be on a disk or a network
+// mount that hangs, are read through the thread pool instead (rootfs.ts).
+//
+// Why non-blocking: every file is opened with O_NONBLOCK and must be a regular
+// file (fstat), so a FIFO, socket or device put in place of an attribute can
+// neither block the process nor feed it data: it is refused as "not_regular".
 //
 // Why capped: a garbage or hostile file must not make us allocate without
 // bound; every read has a byte limit and reports "too_large" beyond it.
 import fs from "node:fs";
 
-/** Why a read produced no value. "absent" is normal (the kernel lacks the file). */
-export type ReadFailure = "absent" | "unreadable" | "vanished" | "too_large" | "io_error";
+/**
+ * Why a read produced no value. "absent" is normal (the kernel lacks the file);
+ * "not_regular": a FIFO, socket or device where a file should be;
+ * "outside_rootfs": the file opened under --path.rootfs turned out to be outside it (a link swapped in).
+ */
+export type ReadFailure =
+  "absent" | "unreadable" | "vanished" | "too_large" | "io_error" | "not_regular" | "outside_rootfs";
 
-export type ReadResult =
-  | { readonly ok: true; readonly text: string }
-  | { readonly ok: false; readonly failure: ReadFailure; readonly code: string };
+export interface Failed {
+  readonly ok: false;
+  readonly failure: ReadFailure;
+  readonly code: string;
+}
 
-export type ListResult =
-  | { readonly ok: true; readonly entries: readonly fs.Dirent[] }
-  | { readonly ok: false; readonly failure: ReadFailure; readonly code: string };
+export type ReadResult = { readonly ok: true; readonly text: string } | Failed;
 
-export type StatResult =
-  | { readonly ok: true; readonly stats: fs.Stats }
-  | { readonly ok: false; readonly failure: ReadFailure; readonly code: string };
+export type ListResult = { readonly ok: true; readonly entries: readonly fs.Dirent[] } | Failed;
+
+export type NamesResult = { readonly ok: true; readonly names: readonly string[] } | Failed;
+
+export type StatResult = { readonly ok: true; readonly stats: fs.Stats } | Failed;
 
 /** Default cap for an attribute: sysfs values fit in one page (4 KiB, 64 KiB on some arm64/ppc64le). */
 export const DEFAULT_READ_CAP_BYTES = 64 * 1024;
 
 const scratch = Buffer.allocUnsafe(DEFAULT_READ_CAP_BYTES + 1);
+
+/**
+ * Flags of every open of a file to read: never blocks on a FIFO or a device that honours O_NONBLOCK, and a
+ * terminal put in place of a file never becomes the process's controlling terminal (O_NOCTTY).
+ */
+export const READ_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY;
+
+export const NOT_REGULAR: Failed = { ok: false, failure: "not_regular", code: "ENOTREG" };
+const TOO_LARGE: Failed = { ok: false, failure: "too_large", code: "EFBIG" };
 
 /** Maps a Node.js fs error to the reason we report. */
 export function classifyError(error: unknown): { failure: ReadFailure; code: string } {
@@ -46,16 +68,23 @@ export function classifyError(error: unknown): { failure: ReadFailure; code: str
     case "ENODEV":
     case "ESRCH":
       return { failure: "vanished", code };
+    // ENXIO: open(2) of a socket, or of a FIFO for writing; never a regular file.
+    case "ENXIO":
+      return { failure: "not_regular", code };
     default:
       return { failure: "io_error", code };
   }
 }
 
-function errorCode(error: unknown): string {
+export function errorCode(error: unknown): string {
   if (typeof error === "object" && error !== null && "code" in error && typeof error.code === "string") {
     return error.code;
   }
   return "UNKNOWN";
+}
+
+export function failed(error: unknown): Failed {
+  return { ok: false, ...classifyError(error) };
 }
 
 /**
@@ -66,7 +95,45 @@ function errorCode(error: unknown): string {
 const FIRST_READ_BYTES = 4096;
 
 /**
- * Reads a whole file as UTF-8 text, up to `capBytes`. Never throws.
+ * The buffer of one capped read, the same for the synchronous reads here and
+ * the thread pool's in rootfs.ts: where the next read goes, how much it asks
+ * for, and whether the file has ended or outgrown its cap.
+ */
+export class CappedBuffer {
+  total = 0;
+
+  constructor(
+    public buffer: Buffer,
+    private readonly capBytes: number,
+    private readonly singleRead: boolean,
+    private readonly firstReadBytes = FIRST_READ_BYTES,
+  ) {}
+
+  /** Bytes the next read asks for at buffer[total]; grows the buffer when it is full. */
+  wanted(): number {
+    if (this.total === this.buffer.length) {
+      // Only a file larger than the first buffer (and within its cap) gets a
+      // larger one, doubled as it grows: allocating the whole cap up front cost
+      // 4 MiB per scrape for /proc/modules, and the garbage collections that came with it.
+      const grown = Buffer.allocUnsafe(Math.min(this.capBytes + 1, this.buffer.length * 2));
+      this.buffer.copy(grown, 0, 0, this.total);
+      this.buffer = grown;
+    }
+    const limit = Math.min(this.buffer.length, this.capBytes + 1);
+    // A file that filled the first page is a large one: read the rest in large chunks.
+    return this.total < this.firstReadBytes ? Math.min(this.firstReadBytes, limit - this.total) : limit - this.total;
+  }
+
+  /** Records a read of `n` bytes out of `wanted`: "more" to read on, "done" at the end. */
+  advance(n: number, wanted: number): "more" | "done" | "too_large" {
+    this.total += n;
+    if (this.total > this.capBytes) return "too_large";
+    return n === 0 || (this.singleRead && n < wanted) ? "done" : "more";
+  }
+}
+
+/**
+ * Reads a whole file as UTF-8 text, up to `capBytes`. Never throws, never blocks.
  * Opens read-only; callers must not pass write-only attributes (force, signal):
  * kernfs refuses them with EACCES even for root.
  *
@@ -75,18 +142,24 @@ const FIRST_READ_BYTES = 4096;
  * file), so a read shorter than asked is the end and the read that would
  * return 0 is skipped. Not for multi-record seq_files such as /proc/modules,
  * which return one page of records per read.
+ *
+ * `listedRegular`: the caller has just seen the file listed as a regular file
+ * (a directory entry's type), which spares the fstat; a FIFO swapped in since
+ * then still cannot block (O_NONBLOCK).
  */
-export function readText(path: string, capBytes: number = DEFAULT_READ_CAP_BYTES, singleRead = false): ReadResult {
-  const read = readRaw(path, capBytes, singleRead);
+export function readText(
+  path: string,
+  capBytes: number = DEFAULT_READ_CAP_BYTES,
+  singleRead = false,
+  listedRegular = false,
+): ReadResult {
+  const read = readRaw(path, capBytes, singleRead, listedRegular);
   return read.ok ? { ok: true, text: read.buffer.toString("utf8", 0, read.length) } : read;
 }
 
 /** Reads a whole file as bytes, up to `capBytes` (for /proc/config.gz). Never throws. */
-export function readBytes(
-  path: string,
-  capBytes: number,
-): { ok: true; bytes: Buffer } | { ok: false; failure: ReadFailure; code: string } {
-  const read = readRaw(path, capBytes, false);
+export function readBytes(path: string, capBytes: number): { ok: true; bytes: Buffer } | Failed {
+  const read = readRaw(path, capBytes, false, false);
   // A copy: the buffer may be the shared scratch buffer.
   return read.ok ? { ok: true, bytes: Buffer.from(read.buffer.subarray(0, read.length)) } : read;
 }
@@ -96,46 +169,47 @@ function readRaw(
   path: string,
   capBytes: number,
   singleRead: boolean,
-): { ok: true; buffer: Buffer; length: number } | { ok: false; failure: ReadFailure; code: string } {
-  const fd = openQuietly(path, "r");
+  listedRegular: boolean,
+): { ok: true; buffer: Buffer; length: number } | Failed {
+  const fd = openQuietly(path, READ_FLAGS);
   if (typeof fd !== "number") return fd;
   try {
-    let buffer = scratch;
-    let total = 0;
+    if (!listedRegular && !fs.fstatSync(fd).isFile()) return NOT_REGULAR;
+    const capped = new CappedBuffer(scratch, capBytes, singleRead);
     for (;;) {
-      if (total === buffer.length) {
-        // Only a file larger than the scratch buffer (and within its cap) gets
-        // a buffer of its own, doubled as it grows: allocating the whole cap up
-        // front cost 4 MiB per scrape for /proc/modules, and the garbage
-        // collections that came with it.
-        const grown = Buffer.allocUnsafe(Math.min(capBytes + 1, buffer.length * 2));
-        buffer.copy(grown, 0, 0, total);
-        buffer = grown;
-      }
-      const limit = Math.min(buffer.length, capBytes + 1);
-      // A file that filled the first page is a large one: read the rest in large chunks.
-      const wanted = total < FIRST_READ_BYTES ? Math.min(FIRST_READ_BYTES, limit - total) : limit - total;
-      const n = fs.readSync(fd, buffer, total, wanted, null);
-      total += n;
-      if (total > capBytes) return { ok: false, failure: "too_large", code: "EFBIG" };
-      if (n === 0 || (singleRead && n < wanted)) break;
+      const wanted = capped.wanted();
+      const step = capped.advance(fs.readSync(fd, capped.buffer, capped.total, wanted, null), wanted);
+      if (step === "too_large") return TOO_LARGE;
+      if (step === "done") return { ok: true, buffer: capped.buffer, length: capped.total };
     }
-    return { ok: true, buffer, length: total };
   } catch (error) {
-    return { ok: false, ...classifyError(error) };
+    return failed(error);
   } finally {
     closeQuietly(fd);
   }
 }
 
-/** Lists a directory with entry types. Never throws. */
+/** Lists a directory with entry types. Never throws; opendir(3) of a FIFO fails at once (ENOTDIR). */
 export function listDir(path: string): ListResult {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0; // see openQuietly
   try {
     return { ok: true, entries: fs.readdirSync(path, { withFileTypes: true }) };
   } catch (error) {
-    return { ok: false, ...classifyError(error) };
+    return failed(error);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
+/** Lists a directory's names only: no entry objects, for walks over thousands of directories. Never throws. */
+export function listNames(path: string): NamesResult {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0; // see openQuietly
+  try {
+    return { ok: true, names: fs.readdirSync(path) };
+  } catch (error) {
+    return failed(error);
   } finally {
     Error.stackTraceLimit = limit;
   }
@@ -146,22 +220,11 @@ export function listDir(path: string): ListResult {
  * open(O_DIRECTORY) fails as readdir would (ENOENT, ENOTDIR, EACCES), for a
  * fraction of the cost on a large directory such as /proc/sys/kernel.
  */
-export function probeDir(path: string): { ok: true } | { ok: false; failure: ReadFailure; code: string } {
+export function probeDir(path: string): { ok: true } | Failed {
   const fd = openQuietly(path, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
   if (typeof fd !== "number") return fd;
   closeQuietly(fd);
   return { ok: true };
-}
-
-/** stat(2), following symlinks. Never throws. */
-export function statPath(path: string): StatResult {
-  try {
-    // A missing file is common here (reboot sentinels): no exception for it, they are slow.
-    const stats = fs.statSync(path, { throwIfNoEntry: false });
-    return stats === undefined ? { ok: false, failure: "absent", code: "ENOENT" } : { ok: true, stats };
-  } catch (error) {
-    return { ok: false, ...classifyError(error) };
-  }
 }
 
 /**
@@ -171,13 +234,13 @@ export function statPath(path: string): StatResult {
  * makes for each one captured a stack trace nobody reads: half the cost of
  * the failed open. The limit is restored before anything else can run.
  */
-function openQuietly(path: string, flags: string | number): number | { ok: false; failure: ReadFailure; code: string } {
+function openQuietly(path: string, flags: number): number | Failed {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {
     return fs.openSync(path, flags);
   } catch (error) {
-    return { ok: false, ...classifyError(error) };
+    return failed(error);
   } finally {
     Error.stackTraceLimit = limit;
   }

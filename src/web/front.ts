@@ -21,6 +21,8 @@ import { applyTls, createWebServer, type WebServer } from "./server.js";
 import { tlsRestartNeeded } from "./tls.js";
 
 const RUNTIME_INFO_TIMEOUT_MS = 5_000;
+/** How often close() looks for connections that became idle. */
+const IDLE_POLL_MS = 20;
 
 export interface Front {
   readonly server: WebServer;
@@ -103,10 +105,17 @@ export function createFront(options: ExporterOptions, exporter: Exporter, log: L
     },
     close: (graceMs) =>
       new Promise((resolve) => {
-        const timer = setTimeout(() => resolve("timed out"), graceMs);
+        // A keep-alive connection whose request ends during the grace would otherwise hold close() until the
+        // client's idle timeout: close each one as soon as it is idle (as Go's http.Server.Shutdown does).
+        const idle = setInterval(() => server.closeIdleConnections(), IDLE_POLL_MS);
+        const timer = setTimeout(() => {
+          clearInterval(idle);
+          resolve("timed out");
+        }, graceMs);
         timer.unref();
         server.close(() => {
           clearTimeout(timer);
+          clearInterval(idle);
           resolve("closed");
         });
         server.closeIdleConnections();

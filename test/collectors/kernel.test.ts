@@ -65,9 +65,12 @@ describe("kernel collector", () => {
     const root = realKernelTree("basic-enabled");
     const source = snapshotSource(root, { enabled: ["kernel"] });
     await source.snapshot();
-    const open = t.mock.method(fs, "openSync");
+    const openSync = t.mock.method(fs, "openSync");
+    const open = t.mock.method(fs, "open");
     fs.writeFileSync(path.join(root, "usr/lib/os-release"), "ID=upgraded\n");
     const second = factsOf(await source.snapshot(), "kernel");
+    assert.equal(openSync.mock.callCount(), 0, "nothing of procfs");
+    // os-release under the root, through the thread pool (opened once, checked, read).
     const opened = open.mock.calls.map((c) => path.relative(root, String(c.arguments[0])));
     assert.deepEqual(opened, ["usr/lib/os-release"]);
     assert.equal(second.osRelease.state === "ok" && second.osRelease.value.get("ID"), "upgraded");

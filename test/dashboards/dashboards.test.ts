@@ -28,30 +28,18 @@ const PANEL_TYPES = ["row", "stat", "table", "timeseries", "state-timeline", "ba
 /** Grafana 11.0 writes schemaVersion 39; the SDK's model is newer, which older Grafana accepts as is. */
 const MIN_SCHEMA_VERSION = 39;
 
-/** Vendor client metrics (issue 6) that the catalog does not list yet. */
-const VENDOR_CLIENT_METRICS = [
-  "livepatch_client_up",
-  "livepatch_client_last_run_timestamp_seconds",
-  "livepatch_client_last_run_duration_seconds",
-  "livepatch_client_error",
-  "livepatch_client_runs_total",
-  "livepatch_client_patches",
-  "livepatch_client_fixes",
-  "livepatch_client_state",
-  "livepatch_client_effective_kernel_info",
-  "livepatch_client_coverage_end_timestamp_seconds",
-  "livepatch_reboot_can_wait",
-];
 /** Series Prometheus itself or prom-client's default collectors provide. */
 const OTHER_SERIES = ["up", "scrape_duration_seconds", "process_cpu_seconds_total", "ALERTS"];
 
-const RULES = fs.readFileSync(
-  new URL("../../deploy/prometheus/rules/livepatch-recording.yml", import.meta.url),
-  "utf8",
-);
-const RECORDED = (parse(RULES) as { groups: { rules: { record: string }[] }[] }).groups.flatMap((g) =>
-  g.rules.map((r) => r.record),
-);
+const RULES_DIR = new URL("../../deploy/prometheus/rules/", import.meta.url);
+const RECORDED = fs
+  .readdirSync(RULES_DIR)
+  .filter((f) => f.endsWith(".yml"))
+  .flatMap(
+    (f) =>
+      (parse(fs.readFileSync(new URL(f, RULES_DIR), "utf8")) as { groups: { rules: { record?: string }[] }[] }).groups,
+  )
+  .flatMap((g) => g.rules.flatMap((r) => (r.record === undefined ? [] : [r.record])));
 
 const dashboards = DASHBOARD_FILES.map((file) => [file, loadDashboard(file)] as const);
 
@@ -163,19 +151,41 @@ describe("dashboards", () => {
         for (const { panel } of panelsOf(dashboard)) assert.ok(panel.datasource !== undefined, panel.title ?? "");
       });
 
-      it("has job and instance variables: multi-select, All as .+, from the datasource variable", () => {
+      it("has job and instance variables from the datasource variable; All, where offered, is .*", () => {
         const names = (dashboard.templating.list ?? []).map((v) => v.name);
         assert.deepEqual(names, ["datasource", "job", "instance"]);
         for (const name of ["job", "instance"]) {
           const variable = dashboard.templating.list?.find((v) => v.name === name);
           assert.equal(variable?.type, "query", name);
-          assert.equal(variable.multi, true, name);
-          assert.equal(variable.includeAll, true, name);
-          assert.equal(variable.allValue, ".+", name);
           assert.equal(typeof variable.query, "string", name);
           assert.match(variable.query as string, /^label_values\(/, name);
+          assert.equal(variable.current, undefined, `${name}: no saved value`);
+          if (variable.includeAll === true) assert.equal(variable.allValue, ".*", `${name}: All is .*`);
         }
-        assert.match(dashboard.templating.list?.[2]?.query as string, /\$job/, "instances follow the selected jobs");
+        const [, job, instance] = dashboard.templating.list ?? [];
+        assert.equal(job?.multi, true);
+        assert.equal(job.includeAll, true);
+        assert.match(instance?.query as string, /\$job/, "instances follow the selected jobs");
+        if (file === "host.json") {
+          // One host: Grafana opens the dashboard on the first instance, never on the whole fleet.
+          assert.equal(instance?.multi, false);
+          assert.notEqual(instance.includeAll, true);
+        } else {
+          assert.equal(instance?.multi, true);
+          assert.equal(instance.includeAll, true);
+        }
+      });
+
+      it("describes every panel with the catalog's help of each exporter metric it reads", () => {
+        for (const { panel } of panelsOf(dashboard)) {
+          const exprs = targetsOf(panel)
+            .map((t) => t.expr)
+            .join("\n");
+          for (const [name, spec] of Object.entries(METRICS)) {
+            if (!new RegExp(`\\b${name}\\b`).test(exprs)) continue;
+            assert.ok((panel.description ?? "").includes(spec.help), `${panel.title ?? ""}: no help of ${name}`);
+          }
+        }
       });
 
       it("selects the chosen jobs in every query, and the chosen instances in every per-host panel", () => {
@@ -202,7 +212,7 @@ describe("dashboards", () => {
       });
 
       it("queries only metrics the exporter, the recording rules, the vendor clients or Prometheus provide", () => {
-        const known = new Set([...Object.keys(METRICS), ...RECORDED, ...VENDOR_CLIENT_METRICS, ...OTHER_SERIES]);
+        const known = new Set([...Object.keys(METRICS), ...RECORDED, ...OTHER_SERIES]);
         const used = new Set<string>();
         for (const expr of expressions(dashboard)) {
           for (const [name] of expr.matchAll(
@@ -245,7 +255,7 @@ describe("dashboards", () => {
 
   it("the Fleet dashboard's problem table links each instance to the Host dashboard", () => {
     const fleet = loadDashboard("fleet.json");
-    for (const title of ["Hosts with problems", "All hosts"]) {
+    for (const title of ["Hosts with problems", "Longest-pending reboots"]) {
       const panel = panelsOf(fleet).find((p) => p.panel.title === title)?.panel;
       assert.ok(panel, title);
       const override = panel.fieldConfig?.overrides.find(
@@ -267,6 +277,33 @@ describe("dashboards", () => {
     }
     const host = loadDashboard("host.json");
     assert.equal(host.uid, "livepatch-host");
+  });
+
+  it("no Fleet table lists every host: a table with an instance column is a top-k", () => {
+    const fleet = loadDashboard("fleet.json");
+    const perHost = panelsOf(fleet).filter(({ panel }) => {
+      if (panel.type !== "table") return false;
+      const filter = panel.transformations?.find((t) => t.id === "filterFieldsByName");
+      return (filter?.options as { include: { names: string[] } }).include.names.includes("instance");
+    });
+    assert.ok(perHost.length >= 2, "the problem and reboot tables");
+    for (const { panel } of perHost) {
+      const [first, ...others] = targetsOf(panel);
+      assert.match(first?.expr ?? "", /^topk\(\d+, /, `${panel.title ?? ""}: its rows`);
+      // Other queries only add columns to those rows: the merge would add a row per extra host.
+      for (const other of others)
+        assert.ok(other.expr.includes(first?.expr ?? "?"), `${panel.title ?? ""}: ${other.expr}`);
+    }
+  });
+
+  it("the Fleet dashboard's problems are the alerts, and its annotation only the critical ones of the chosen jobs", () => {
+    const fleet = loadDashboard("fleet.json");
+    const problems = panelsOf(fleet).find((p) => p.panel.title === "Hosts with problems")?.panel;
+    assert.ok(problems);
+    assert.match(targetsOf(problems)[0]?.expr ?? "", /ALERTS\{alertname=~"Livepatch\.\+"/);
+    const [annotation] = annotationsOf(fleet);
+    assert.match(annotation?.expr ?? "", /severity="critical"/);
+    assert.match(annotation?.expr ?? "", /job=~"\$job"/);
   });
 
   it("the Host dashboard has a collapsed Vendor clients row with the livepatch_client_* panels", () => {

@@ -7,21 +7,17 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import { describe, it } from "node:test";
-import { Ajv2020 } from "ajv/dist/2020.js";
 import { CLIENT_NAMES } from "../../src/clients/names.js";
 import { runCheck } from "../../src/check.js";
 import { parseInvocation } from "../../src/cli.js";
 import type { ReportJson } from "../../src/views/check-json.js";
 import { HANDMADE, type HandmadeName } from "../fixtures/handmade.js";
+import { schemaErrors } from "../helpers/check-schema.js";
 import { handmadeTree, pathFlags, realKernelTree } from "../helpers/fixtures.js";
 import { FUNCTIONS_FLAGS, FUNCTIONS_TREES } from "../helpers/golden.js";
 import { REAL_CAPTURES, type RealCapture } from "../../support/trees.js";
 
 const GOLDEN_DIR = new URL("../golden/check/", import.meta.url);
-const SCHEMA = JSON.parse(
-  fs.readFileSync(new URL("../../docs/check-json.schema.json", import.meta.url), "utf8"),
-) as object;
-const validate = new Ajv2020({ allErrors: true, strict: true }).compile(SCHEMA);
 
 const REAL: readonly RealCapture[] = REAL_CAPTURES;
 
@@ -68,7 +64,14 @@ function stableJson(text: string): string {
   return `${JSON.stringify(
     JSON.parse(text),
     (key, value: unknown) =>
-      VOLATILE_FACTS.has(key) && (typeof value === "string" || typeof value === "number") ? "<volatile>" : value,
+      // Masked with a value of the same type, so that the goldens still conform to the schema.
+      !VOLATILE_FACTS.has(key)
+        ? value
+        : typeof value === "string"
+          ? "<volatile>"
+          : typeof value === "number"
+            ? 0
+            : value,
     2,
   )}\n`;
 }
@@ -92,7 +95,7 @@ describe("golden check reports", () => {
       assertGolden(`${name}.json`, stableJson(json.output));
 
       const report = JSON.parse(json.output) as ReportJson;
-      assert.ok(validate(report), `schema: ${JSON.stringify(validate.errors, null, 2)}`);
+      assert.deepEqual(schemaErrors(report), [], "the report does not conform to docs/check-json.schema.json");
       assert.equal(text.exitCode, json.exitCode);
       assert.equal(report.exitCode, json.exitCode);
       assertConsistent(text.output, report);

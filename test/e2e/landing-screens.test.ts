@@ -1,6 +1,6 @@
 // The landing page in a real browser (Debian's headless chromium), over the
 // captures whose pages matter most: a stuck transition, a locked-down kernel,
-// and a kernel that cannot take a patch at all. For each: screenshots at 1280
+// module loading switched off, and a kernel that cannot take a patch at all. For each: screenshots at 1280
 // px and at a phone's 390 px, which must be the size asked, not blank, and
 // show the headline in the colour of the worst finding; and the page laid out
 // in a 390 px viewport (an iframe, since headless windows are at least 500 px
@@ -38,6 +38,12 @@ const PAGES: readonly { name: string; tree: () => string; tone: keyof typeof HEA
     // Ready, but its kernel log shows the unsigned test patch refused twice: a warning.
     tone: "warn",
     says: /the kernel refused 2 module load\(s\) since boot: unsigned module under lockdown[^]*only signed modules load: lockdown=integrity rejects unsigned ones/,
+  },
+  {
+    name: "modules-disabled",
+    tree: () => realKernelTree("modules-disabled"),
+    tone: "fail",
+    says: /Not ready for a new live patch: module loading is switched off until reboot \(modules_disabled=1\)/,
   },
   {
     name: "no-modules",

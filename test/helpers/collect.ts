@@ -11,7 +11,7 @@ import {
 } from "../../src/collectors/options.js";
 import type { Derived } from "../../src/derive/index.js";
 import { createReaders } from "../../src/exporter.js";
-import { silentLogger } from "../../src/log.js";
+import { silentLogger, type Logger } from "../../src/log.js";
 import { COLLECTOR_NAMES, COLLECTORS, type CollectorName } from "../../src/registry.js";
 import { SnapshotSource, type Readers } from "../../src/snapshot/collect.js";
 import type { Snapshot } from "../../src/snapshot/snapshot.js";
@@ -27,6 +27,7 @@ export interface CollectOptions {
   /** Replace real readers (to make one fail, hang...). */
   readonly replace?: Partial<Readers>;
   readonly timeoutMs?: number;
+  readonly log?: Logger;
 }
 
 export function snapshotSource(root: string, options: CollectOptions = {}): SnapshotSource {
@@ -50,7 +51,7 @@ export function snapshotSource(root: string, options: CollectOptions = {}): Snap
         ),
     ),
     timeoutMs: options.timeoutMs ?? 5000,
-    log: silentLogger,
+    log: options.log ?? silentLogger,
   });
 }
 
@@ -73,4 +74,29 @@ export function derivedOf<K extends keyof Derived>(snapshot: Snapshot, key: K): 
   const value = snapshot.derived[key];
   if (value === undefined) throw new Error(`${key} was not derived`);
   return value;
+}
+
+export interface LogLine {
+  readonly level: "debug" | "info" | "warn" | "error";
+  readonly message: string;
+  readonly fields: Record<string, unknown>;
+}
+
+/** A logger that records every line, with the bindings of its children merged into the fields. */
+export function recordingLogger(): { log: Logger; lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const make = (bindings: Record<string, string>): Logger => {
+    const at =
+      (level: LogLine["level"]) =>
+      (fields: object, message: string): void =>
+        void lines.push({ level, message, fields: { ...bindings, ...fields } });
+    return {
+      debug: at("debug"),
+      info: at("info"),
+      warn: at("warn"),
+      error: at("error"),
+      child: (more) => make({ ...bindings, ...more }),
+    };
+  };
+  return { log: make({}), lines };
 }

@@ -2,8 +2,8 @@
 // started on a free loopback port with a temporary storage directory, queried
 // through its HTTP API, and always stopped.
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
+import { freePort } from "../../support/free-port.js";
 import { startDaemon } from "./daemon.js";
 import { scratchDir } from "./fixtures.js";
 
@@ -14,16 +14,7 @@ export interface RunningPrometheus {
   stop(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
-    });
-  });
-}
+export { freePort };
 
 /** Starts prometheus with `config` (YAML text) written beside `files` (name -> content). */
 export async function startPrometheus(config: string, files: Record<string, string> = {}): Promise<RunningPrometheus> {

@@ -23,6 +23,29 @@ describe("metric catalog", () => {
     for (const name of Object.keys(METRICS)) assert.ok(doc.includes(`| \`${name}\` |`), name);
   });
 
+  it("docs/metrics.md states the livepatch_* series each golden host costs", () => {
+    const doc = fs.readFileSync(new URL("../../docs/metrics.md", import.meta.url), "utf8");
+    const stated = Object.fromEntries(
+      [...doc.matchAll(/^\| `([a-z0-9.-]+)` \([^)]*\) \| (\d+) \|$/gm)].map((m) => [m[1] ?? "", Number(m[2])]),
+    );
+    const goldenDir = new URL("../golden/", import.meta.url);
+    const counted: Record<string, number> = {};
+    for (const file of fs.readdirSync(goldenDir).filter((f) => f.endsWith(".prom"))) {
+      const samples = fs
+        .readFileSync(new URL(file, goldenDir), "utf8")
+        .split("\n")
+        .filter((line) => line.startsWith("livepatch_"));
+      const count = (re: RegExp): number => samples.filter((line) => re.test(line)).length;
+      // Left out of the golden files as they vary: the build info, one duration per collector, one date per reason.
+      counted[file.replace(/\.prom$/, "")] =
+        samples.length +
+        1 +
+        count(/^livepatch_scrape_collector_success\{/) +
+        count(/^livepatch_reboot_required\{.*\} 1$/);
+    }
+    assert.deepEqual(stated, counted);
+  });
+
   it("names follow the conventions: namespace, base units, _total only on counters, _info is 1", () => {
     for (const [name, spec] of Object.entries(METRICS)) {
       assert.match(name, /^livepatch_[a-z0-9_]+$/, name);

@@ -3,8 +3,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { resolveUnderRoot } from "../../src/fs/host-paths.js";
-import { classifyError, listDir, probeDir, readText, statPath } from "../../src/fs/read.js";
+import { classifyError, listDir, probeDir, readText } from "../../src/fs/read.js";
 import { FailureMemory, FileAccess } from "../../src/fs/file-access.js";
+import { RootFiles } from "../../src/fs/root-files.js";
 import type { Logger } from "../../src/log.js";
 import { scratchDir } from "../helpers/fixtures.js";
 
@@ -27,7 +28,7 @@ describe("readText", () => {
   it("classifies failures", () => {
     const dir = scratch("classify");
     assert.deepEqual(readText(path.join(dir, "missing")), { ok: false, failure: "absent", code: "ENOENT" });
-    assert.deepEqual(readText(path.join(dir)), { ok: false, failure: "io_error", code: "EISDIR" });
+    assert.deepEqual(readText(path.join(dir)), { ok: false, failure: "not_regular", code: "ENOTREG" });
     assert.equal(listDir(path.join(dir, "missing")).ok, false);
     assert.deepEqual(classifyError(Object.assign(new Error("x"), { code: "EACCES" })), {
       failure: "unreadable",
@@ -89,14 +90,12 @@ describe("readText on pseudo-files and page boundaries", () => {
     assert.ok(Math.abs(mappings(text.text) - mappings(reference)) <= 2, "as many mappings as a full read");
   });
 
-  it("probeDir and statPath report like listDir, without listing or throwing", () => {
+  it("probeDir reports like listDir, without listing or throwing", () => {
     const dir = scratch("probe");
     fs.writeFileSync(path.join(dir, "file"), "x");
     assert.deepEqual(probeDir(dir), { ok: true });
     assert.deepEqual(probeDir(path.join(dir, "missing")), { ok: false, failure: "absent", code: "ENOENT" });
     assert.deepEqual(probeDir(path.join(dir, "file")), { ok: false, failure: "absent", code: "ENOTDIR" });
-    assert.deepEqual(statPath(path.join(dir, "missing")), { ok: false, failure: "absent", code: "ENOENT" });
-    assert.equal(statPath(path.join(dir, "file")).ok, true);
   });
 });
 
@@ -114,40 +113,40 @@ describe("resolveUnderRoot", () => {
   fs.writeFileSync(path.join(root, "run/reboot-required"), "");
   fs.writeFileSync(path.join(root, "usr/lib/os-release"), "ID=x\n");
 
-  it("absolute symlinks restart at the root", () => {
-    assert.deepEqual(resolveUnderRoot(root, "/var/run/reboot-required"), {
+  it("absolute symlinks restart at the root", async () => {
+    assert.deepEqual(await resolveUnderRoot(root, "/var/run/reboot-required"), {
       ok: true,
       path: path.join(root, "run/reboot-required"),
     });
   });
 
-  it("relative symlinks resolve beside themselves", () => {
-    assert.deepEqual(resolveUnderRoot(root, "/etc/os-release"), {
+  it("relative symlinks resolve beside themselves", async () => {
+    assert.deepEqual(await resolveUnderRoot(root, "/etc/os-release"), {
       ok: true,
       path: path.join(root, "usr/lib/os-release"),
     });
   });
 
-  it("'..' never climbs above the root", () => {
-    assert.deepEqual(resolveUnderRoot(root, "/etc/escape"), { ok: false, failure: "absent", code: "ENOENT" });
-    assert.deepEqual(resolveUnderRoot(root, "/../../run/reboot-required"), {
+  it("'..' never climbs above the root", async () => {
+    assert.deepEqual(await resolveUnderRoot(root, "/etc/escape"), { ok: false, failure: "absent", code: "ENOENT" });
+    assert.deepEqual(await resolveUnderRoot(root, "/../../run/reboot-required"), {
       ok: true,
       path: path.join(root, "run/reboot-required"),
     });
   });
 
-  it("symlink loops end in ELOOP, missing components in absent", () => {
-    assert.deepEqual(resolveUnderRoot(root, "/etc/loop-a"), { ok: false, failure: "io_error", code: "ELOOP" });
-    assert.deepEqual(resolveUnderRoot(root, "/var/run/nothing"), { ok: false, failure: "absent", code: "ENOENT" });
-  });
-
-  it("the real root is used as is", () => {
-    assert.deepEqual(resolveUnderRoot("/", "/var/run"), { ok: true, path: "/var/run" });
+  it("symlink loops end in ELOOP, missing components in absent", async () => {
+    assert.deepEqual(await resolveUnderRoot(root, "/etc/loop-a"), { ok: false, failure: "io_error", code: "ELOOP" });
+    assert.deepEqual(await resolveUnderRoot(root, "/var/run/nothing"), {
+      ok: false,
+      failure: "absent",
+      code: "ENOENT",
+    });
   });
 });
 
 describe("FileAccess", () => {
-  it("tallies errors, ignores absence, warns once per path and again after recovery", () => {
+  const logged = (): { log: Logger; lines: [string, string][] } => {
     const lines: [string, string][] = [];
     const log: Logger = {
       debug: (_f, m) => lines.push(["debug", m]),
@@ -156,19 +155,83 @@ describe("FileAccess", () => {
       error: (_f, m) => lines.push(["error", m]),
       child: () => log,
     };
+    return { log, lines };
+  };
+
+  it("tallies errors, ignores absence, warns once per path and again after recovery", () => {
+    const { log, lines } = logged();
     const dir = scratch("access");
+    fs.writeFileSync(path.join(dir, "big"), "x".repeat(100));
     const memory = new FailureMemory();
-    const first = new FileAccess(log, memory);
+    const rootFiles = new RootFiles(dir);
+    const scrape = (): FileAccess => new FileAccess(log, memory, rootFiles);
+    const first = scrape();
     first.readText(path.join(dir, "missing"));
-    first.readText(dir); // EISDIR
+    first.readText(path.join(dir, "big"), { capBytes: 10 });
     first.invalid(path.join(dir, "x"), "garbage");
-    assert.deepEqual(Object.fromEntries(first.errors()), { io_error: 1, invalid: 1 });
+    first.finish();
+    assert.deepEqual(Object.fromEntries(first.errors()), { too_large: 1, invalid: 1 });
     assert.deepEqual(lines, [
       ["warn", "cannot read file"],
       ["warn", "cannot read file"],
     ]);
     lines.length = 0;
-    new FileAccess(log, memory).readText(dir);
+    const second = scrape();
+    second.readText(path.join(dir, "big"), { capBytes: 10 });
+    second.finish();
     assert.deepEqual(lines, [["debug", "cannot read file (still)"]]);
+    lines.length = 0;
+    const third = scrape();
+    third.readText(path.join(dir, "big"));
+    third.finish();
+    assert.deepEqual(lines, [["info", "file is readable again"]]);
+    lines.length = 0;
+    const fourth = scrape();
+    fourth.readText(path.join(dir, "big"), { capBytes: 10 });
+    fourth.finish();
+    assert.deepEqual(lines, [["warn", "cannot read file"]]);
+  });
+
+  it("a file whose content stays invalid is warned about once, not 'readable again' on every scrape", () => {
+    const { log, lines } = logged();
+    const dir = scratch("access-invalid");
+    const file = path.join(dir, "tainted");
+    fs.writeFileSync(file, "garbage\n");
+    const memory = new FailureMemory();
+    const rootFiles = new RootFiles(dir);
+    const scrape = (): void => {
+      const files = new FileAccess(log, memory, rootFiles);
+      const read = files.readText(file);
+      if (read.ok && !/^\d+\n$/.test(read.text)) files.invalid(file, "not a number");
+      files.finish();
+    };
+    for (let i = 0; i < 5; i++) scrape();
+    assert.deepEqual(lines, [
+      ["warn", "cannot read file"],
+      ["debug", "cannot read file (still)"],
+      ["debug", "cannot read file (still)"],
+      ["debug", "cannot read file (still)"],
+      ["debug", "cannot read file (still)"],
+    ]);
+    lines.length = 0;
+    fs.writeFileSync(file, "0\n");
+    scrape();
+    scrape();
+    assert.deepEqual(lines, [["info", "file is readable again"]]);
+    lines.length = 0;
+    fs.writeFileSync(file, "garbage again\n");
+    scrape();
+    assert.deepEqual(lines, [["warn", "cannot read file"]]);
+  });
+
+  it("says why a file that is not a regular file is refused", () => {
+    const { log, lines } = logged();
+    const dir = scratch("access-refused");
+    const files = new FileAccess(log, new FailureMemory(), new RootFiles(dir));
+    assert.deepEqual(files.readText(dir), { ok: false, failure: "not_regular", code: "ENOTREG" });
+    assert.deepEqual(Object.fromEntries(files.errors()), { not_regular: 1 });
+    assert.deepEqual(lines, [
+      ["warn", "refused to read what is not a regular file (a directory, FIFO, socket or device)"],
+    ]);
   });
 });

@@ -2,7 +2,7 @@
 // loaded modules per taint letter (derived from the modules collector's list).
 import type { TaintFacts } from "../../collectors/taint.js";
 import { TAINT_FLAGS } from "../../parse/taint.js";
-import { defineView, bool, spec } from "../view.js";
+import { defineView, spec } from "../view.js";
 
 const UPSTREAM_BITS = `${Math.min(...TAINT_FLAGS.map((f) => f.bit))}-${Math.max(...TAINT_FLAGS.map((f) => f.bit))}`;
 
@@ -15,9 +15,9 @@ const METRICS = {
   ),
   livepatch_kernel_taint_flag: spec(
     ["bit", "flag", "name"],
-    `Whether each upstream taint bit (${UPSTREAM_BITS}) is set (1) or not (0). Taint is sticky: K means a live patch module was loaded since boot, not that one is active.`,
+    `1 for each upstream taint bit (${UPSTREAM_BITS}) that is set; a bit that is not set has no series (livepatch_kernel_tainted is the whole mask). Taint is sticky: K means a live patch module was loaded since boot, not that one is active.`,
     "/proc/sys/kernel/tainted",
-    "the file is unreadable",
+    "the bit is not set, or the file is unreadable",
   ),
   livepatch_kernel_taint_unknown_bit: spec(
     ["bit"],
@@ -35,8 +35,9 @@ const METRICS = {
 
 export const taintView = defineView(METRICS, (sink, facts: TaintFacts, derived) => {
   sink.emit("livepatch_kernel_tainted", {}, Number(facts.value));
+  // Only the set bits: one series per host and set flag (most hosts have none, or K, O and E), not twenty.
   for (const { flag, set } of facts.decoded.flags) {
-    sink.emit("livepatch_kernel_taint_flag", { bit: String(flag.bit), flag: flag.letter, name: flag.name }, bool(set));
+    if (set) sink.emit("livepatch_kernel_taint_flag", { bit: String(flag.bit), flag: flag.letter, name: flag.name }, 1);
   }
   for (const bit of facts.decoded.unknownBits) sink.emit("livepatch_kernel_taint_unknown_bit", { bit: String(bit) }, 1);
   const letters = derived.moduleTaintLetters;

@@ -88,6 +88,8 @@ function redirectionFinding(redirection: RedirectionFacts): Finding {
     source: source.state === "ok" ? source.value : null,
     checked: checked.state === "ok" ? checked.value : null,
     not_redirected: notRedirected.state === "ok" ? notRedirected.value : null,
+    // The functions not redirected: none when every one is, not known when the check could not be made.
+    functions: notRedirected.state === "ok" ? [] : null,
   };
   if (checked.state !== "ok" || notRedirected.state !== "ok") {
     const reason =
@@ -225,11 +227,19 @@ export function insideText(inside: Fact<BlockedInside | null> | undefined): stri
   return `, inside ${replacement ? "the replacement " : ""}${fn} (${object}) at ${frame}`;
 }
 
-/** The same, as the blocker's facts carry it (no key when the stacks were not read). */
-export function insideFacts(inside: Fact<BlockedInside | null> | undefined): Facts {
-  if (inside === undefined || inside.state === "absent") return {};
+/**
+ * The same, as the blocker's facts carry it: both keys always, `inside` null
+ * when no patched function is on the stack or the stack is not known, and
+ * `stack_unknown` why it is not (the kernel has no stack file: not_found).
+ */
+export function insideFacts(inside: Fact<BlockedInside | null> | undefined): {
+  readonly inside: Facts | null;
+  readonly stack_unknown: string | null;
+} {
+  if (inside === undefined) return { inside: null, stack_unknown: null };
+  if (inside.state === "absent") return { inside: null, stack_unknown: "not_found" };
   if (inside.state === "unknown") return { inside: null, stack_unknown: inside.reason };
-  if (inside.value === null) return { inside: null };
+  if (inside.value === null) return { inside: null, stack_unknown: null };
   const { object, function: fn, frame, replacement } = inside.value;
-  return { inside: { object, function: fn, frame, replacement } };
+  return { inside: { object, function: fn, frame, replacement }, stack_unknown: null };
 }

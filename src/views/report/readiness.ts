@@ -9,7 +9,7 @@ import type { TransitionFacts } from "../../collectors/transition.js";
 import type { KmsgDerived } from "../../derive/kmsg.js";
 import { READINESS_CHECKS, type ReadinessCheck, type ReadinessFacts } from "../../derive/readiness.js";
 import type { Snapshot } from "../../snapshot/snapshot.js";
-import { finding, reasonText, type Finding } from "./finding.js";
+import { finding, reasonText, type Facts, type Finding } from "./finding.js";
 import { insideFacts, insideText } from "./functions.js";
 import { EMPTY, type SectionResult } from "./section.js";
 import { transitionAge } from "./transition-start.js";
@@ -66,11 +66,11 @@ export function readinessSection(snapshot: Snapshot): SectionResult {
       if (fact.state === "unknown") {
         findings.push(
           finding(check, "info", `cannot tell whether ${PASS[check][2]} (${reasonText(fact.reason)})`, {
-            facts: { passed: null, reason: fact.reason },
+            facts: { passed: null, reason: fact.reason, ...checkInputs(check, inputs) },
           }),
         );
       } else if (fact.value) {
-        findings.push(finding(check, "ok", PASS[check][0], { facts: { passed: true } }));
+        findings.push(finding(check, "ok", PASS[check][0], { facts: { passed: true, ...checkInputs(check, inputs) } }));
         fine.push(PASS[check][1]);
       } else {
         findings.push(failed(check, inputs));
@@ -94,9 +94,27 @@ function summarise(readiness: ReadinessFacts, passing: readonly string[]): strin
   return [failing === 0 ? "every readiness check passes" : "every other readiness check passes"];
 }
 
+/** The value each check was decided on, as the kernel names it; null when it could not be read. */
+function checkInputs(check: ReadinessCheck, { modules, kernel }: Inputs): Facts {
+  const config = kernel?.config.state === "ok" ? kernel.config.value : undefined;
+  switch (check) {
+    case "livepatch_built":
+      return { CONFIG_LIVEPATCH: config?.options.CONFIG_LIVEPATCH ?? null };
+    case "modules_supported":
+      return { CONFIG_MODULES: config?.options.CONFIG_MODULES ?? null };
+    case "modules_not_disabled":
+      return { modules_disabled: modules?.disabled.state === "ok" ? modules.disabled.value : null };
+    case "ftrace_enabled":
+      return { ftrace_enabled: modules?.ftraceEnabled.state === "ok" ? modules.ftraceEnabled.value : null };
+    case "sysfs_present":
+    case "no_transition_in_progress":
+      return {};
+  }
+}
+
 function failed(check: ReadinessCheck, inputs: Inputs): Finding {
-  const { modules, kernel } = inputs;
-  const facts = { passed: false };
+  const { kernel } = inputs;
+  const facts = { passed: false, ...checkInputs(check, inputs) };
   const config = kernel?.config.state === "ok" ? kernel.config.value : undefined;
   switch (check) {
     case "livepatch_built":
@@ -106,7 +124,7 @@ function failed(check: ReadinessCheck, inputs: Inputs): Finding {
         config === undefined
           ? "live patching is not built into the kernel"
           : `live patching is not built into the kernel (CONFIG_LIVEPATCH is not set in ${config.path})`,
-        { facts: { ...facts, CONFIG_LIVEPATCH: config?.options.CONFIG_LIVEPATCH ?? null } },
+        { facts },
       );
     case "sysfs_present":
       return finding(check, "fail", "/sys/kernel/livepatch is absent", {
@@ -122,17 +140,17 @@ function failed(check: ReadinessCheck, inputs: Inputs): Finding {
         details: [
           "a live patch is a module: none can ever be loaded into this kernel; a kernel built with it is needed",
         ],
-        facts: { ...facts, CONFIG_MODULES: config?.options.CONFIG_MODULES ?? null },
+        facts,
       });
     case "modules_not_disabled":
       return finding(check, "fail", "module loading is switched off until reboot (modules_disabled=1)", {
         details: ["the kernel refuses every module, live patches included (EPERM); only a reboot undoes it"],
-        facts: { ...facts, modules_disabled: modules?.disabled.state === "ok" ? modules.disabled.value : null },
+        facts,
       });
     case "ftrace_enabled":
       return finding(check, "fail", "ftrace is disabled or not built (ftrace_enabled)", {
         details: ["live patches redirect functions through ftrace: none can be enabled without it"],
-        facts: { ...facts, ftrace_enabled: modules?.ftraceEnabled.state === "ok" ? modules.ftraceEnabled.value : null },
+        facts,
       });
     case "no_transition_in_progress":
       return transitionInProgress(inputs);
@@ -146,13 +164,19 @@ function transitionInProgress({ livepatch, transition, kmsg, nowMs }: Inputs): F
   if (active === undefined) {
     const patch = livepatch?.patches.find((p) => p.transition.state === "ok" && p.transition.value);
     const name = patch?.name ?? "a patch";
-    const direction = patch?.status.state === "ok" ? patch.status.value : "in transition";
+    const status = patch?.status.state === "ok" ? patch.status.value : undefined;
+    const direction = status === "patching" || status === "unpatching" ? status : null;
     const age = transitionAge(kmsg, patch?.name, nowMs);
-    return finding("no_transition_in_progress", "fail", `a transition is in progress (${name}, ${direction})`, {
-      subject: patch?.name,
-      details: [...age.details, refuses],
-      facts: { passed: false, patch: patch?.name ?? null, direction, blocking_threads: null, ...age.facts },
-    });
+    return finding(
+      "no_transition_in_progress",
+      "fail",
+      `a transition is in progress (${name}, ${direction ?? "in transition"})`,
+      {
+        subject: patch?.name,
+        details: [...age.details, refuses],
+        facts: { passed: false, patch: patch?.name ?? null, direction, blocking_threads: null, ...age.facts },
+      },
+    );
   }
   const age = transitionAge(kmsg, active.patch, nowMs);
   const blocking = active.blocking;
@@ -191,7 +215,10 @@ function transitionInProgress({ livepatch, transition, kmsg, nowMs }: Inputs): F
         blocking_threads: blocking.state === "ok" ? blocking.value : null,
         threads: { ...active.threads },
         truncated: active.truncated,
-        blockers: active.blockers.map((t) => ({ pid: t.pid, tid: t.tid, comm: t.comm, ...insideFacts(t.inside) })),
+        // Named only with --collector.transition.blocking-threads: otherwise not known, not none.
+        blockers: active.listed
+          ? active.blockers.map((t) => ({ pid: t.pid, tid: t.tid, comm: t.comm, ...insideFacts(t.inside) }))
+          : null,
         ...age.facts,
       },
     },
@@ -214,7 +241,8 @@ function signaturePolicy(
   if (supported.state === "ok" && !supported.value) return undefined; // no modules: no policy to speak of
   const enforce = modules.sigEnforce;
   const lockdown = modules.lockdown;
-  const forced = kernel?.config.state === "ok" && kernel.config.value.options.CONFIG_MODULE_SIG_FORCE === "y";
+  const sigForce = kernel?.config.state === "ok" ? kernel.config.value.options.CONFIG_MODULE_SIG_FORCE : null;
+  const forced = sigForce === "y";
   const sig = enforce.state === "ok" ? (enforce.value ? "Y" : "N") : null;
   const mode = lockdown.state === "ok" ? lockdown.value.active : null;
   const facts = {
@@ -222,7 +250,7 @@ function signaturePolicy(
     sig_enforce: sig,
     lockdown: mode,
     lockdown_unknown: lockdown.state === "unknown" ? lockdown.reason : null,
-    CONFIG_MODULE_SIG_FORCE: forced,
+    CONFIG_MODULE_SIG_FORCE: sigForce,
   };
   const trusted = "a live patch must be signed with a key the kernel trusts";
   let text: string;

@@ -20,19 +20,21 @@ export function rebootSection(snapshot: Snapshot): SectionResult {
   for (const reason of REBOOT_REASONS) {
     const fact = reboot.reasons[reason];
     if (fact.state === "ok" && fact.value.required) {
-      let text = `reboot required: ${REBOOT_TEXT[reason]}`;
-      const facts: Record<string, string | number | null | readonly string[]> = {
+      const newest =
+        reason === "newer_kernel_installed" && reboot.newestKernel.state === "ok" ? reboot.newestKernel.value : null;
+      const packages =
+        reason === "reboot_required_file" && reboot.packages.state === "ok" && reboot.packages.value.length > 0
+          ? reboot.packages.value
+          : null;
+      const shown = newest ?? packages?.join(", ");
+      const text = `reboot required: ${REBOOT_TEXT[reason]}${shown === undefined ? "" : ` (${shown})`}`;
+      const facts = {
+        required: true,
         reason,
         since: fact.value.sinceSeconds === undefined ? null : new Date(fact.value.sinceSeconds * 1000).toISOString(),
+        packages,
+        newest_kernel: newest,
       };
-      if (reason === "newer_kernel_installed" && reboot.newestKernel.state === "ok") {
-        text += ` (${reboot.newestKernel.value})`;
-        facts["newest_kernel"] = reboot.newestKernel.value;
-      }
-      if (reason === "reboot_required_file" && reboot.packages.state === "ok" && reboot.packages.value.length > 0) {
-        text += ` (${reboot.packages.value.join(", ")})`;
-        facts["packages"] = reboot.packages.value;
-      }
       findings.push(finding("reboot_required", "warn", text, { subject: reason, facts }));
     } else if (fact.state === "unknown") {
       findings.push(

@@ -9,7 +9,10 @@ export function taintSection(snapshot: Snapshot): SectionResult {
   if (taint === undefined) return EMPTY;
   const value = Number(taint.value);
   if (taint.value === 0n) {
-    return { findings: [finding("tainted", "ok", "not tainted (0)", { facts: { value } })], fine: ["not tainted"] };
+    return {
+      findings: [finding("tainted", "ok", "not tainted (0)", { facts: { value, flags: [] } })],
+      fine: ["not tainted"],
+    };
   }
   const set = taint.decoded.flags.filter((f) => f.set).map((f) => f.flag);
   const findings: Finding[] = [

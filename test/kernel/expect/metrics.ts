@@ -263,8 +263,9 @@ export function hostSeries(model: HostModel): Series {
   if (model.functions !== undefined) Object.assign(series, functionSeries(model.patches, model.functions.probes ?? {}));
 
   set("livepatch_kernel_tainted", {}, taintValue(model.taint));
+  // Only the set bits have a series (an unset bit is absent, not 0).
   for (const [bit, flag, name] of TAINT_FLAGS) {
-    set("livepatch_kernel_taint_flag", { bit, flag, name }, model.taint.includes(flag) ? 1 : 0);
+    if (model.taint.includes(flag)) set("livepatch_kernel_taint_flag", { bit, flag, name }, 1);
   }
 
   const modules = Object.values(model.modules);
