@@ -102,6 +102,11 @@ async function observe(ctx: ScenarioContext, flags: readonly string[]): Promise<
     if (response.status !== 200) throw new Error(`GET ${path}: HTTP ${response.status}`);
     return response.text();
   };
+  // A scrape joins a collection already in flight (src/snapshot/collect.ts), and the host's Prometheus
+  // scrapes the guest all along: one that began before the state settled (a 75 ms unpatching
+  // transition, say) would answer for the state before. This first scrape waits such a collection out,
+  // so the ones below start after the state settled.
+  await get("/metrics");
   const [metricsText, landingHtml, check] = await Promise.all([
     get("/metrics"),
     get("/"),
