@@ -7,7 +7,11 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import type { ClientMode, ClientOptions } from "./clients/fleet.js";
 import { CLIENT_NAMES, isClientName, type ClientName } from "./clients/names.js";
 import { CLIENTS } from "./clients/registry.js";
-import { DEFAULT_CLIENT_COLLECTOR_OPTIONS, DEFAULT_TRANSITION_OPTIONS } from "./collectors/options.js";
+import {
+  DEFAULT_CLIENT_COLLECTOR_OPTIONS,
+  DEFAULT_FUNCTIONS_OPTIONS,
+  DEFAULT_TRANSITION_OPTIONS,
+} from "./collectors/options.js";
 import { DEFAULT_HOST_PATHS } from "./fs/host-paths.js";
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "./log.js";
 import { DEFAULT_PORT, parseListenAddress, type ExporterOptions } from "./options.js";
@@ -183,6 +187,14 @@ function addCommonOptions(command: Command): void {
         .argParser(positiveInt),
     )
     .addOption(
+      option(
+        "--collector.functions.limit <n>",
+        "list at most this many patched functions one by one (the functions, redirection and probes collectors)",
+      )
+        .default(DEFAULT_FUNCTIONS_OPTIONS.limit)
+        .argParser(positiveInt),
+    )
+    .addOption(
       option("--log.level <level>", "only log messages of this level or above").choices(LOG_LEVELS).default("info"),
     )
     .addOption(option("--log.format <format>", "log line format").choices(LOG_FORMATS).default("logfmt"))
@@ -211,7 +223,11 @@ function addCommonOptions(command: Command): void {
         .argParser(positiveInt),
     );
   for (const name of COLLECTOR_NAMES) {
-    const byDefault = isClientName(name) ? "enabled when the client is installed" : "enabled";
+    const byDefault = isClientName(name)
+      ? "enabled when the client is installed"
+      : COLLECTORS[name].collector.optIn === true
+        ? "disabled"
+        : "enabled";
     command.addOption(
       option(
         `--collector.${name}`,
@@ -334,7 +350,8 @@ function resolve(program: Command, env: NodeJS.ProcessEnv): ExporterOptions {
   for (const name of COLLECTOR_NAMES) {
     if (isClientName(name)) continue;
     const explicit = value(`collector.${name}`);
-    if (explicit === true || (explicit === undefined && !disableDefaults)) enabled.add(name);
+    const byDefault = !disableDefaults && COLLECTORS[name].collector.optIn !== true;
+    if (explicit === true || (explicit === undefined && byDefault)) enabled.add(name);
   }
   const clientInterval = Number(value("collector.clients.interval"));
   const byClient = {} as Record<ClientName, ClientOptions>;
@@ -382,6 +399,7 @@ function resolve(program: Command, env: NodeJS.ProcessEnv): ExporterOptions {
         blockingThreads: value("collector.transition.blockingThreads") === true,
         blockingThreadsLimit: Number(value("collector.transition.blockingThreadsLimit")),
       },
+      functions: { limit: Number(value("collector.functions.limit")) },
       clients: {
         fixInfo: value("collector.clients.fixInfo") === true,
         fixInfoLimit: Number(value("collector.clients.fixInfoLimit")),

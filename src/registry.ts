@@ -3,22 +3,28 @@
 // collector is one line here (CONTRIBUTING.md, "Add a collector").
 import { CLIENT_NAMES, type ClientName } from "./clients/names.js";
 import { clientCollector, type ClientFacts } from "./collectors/client.js";
+import { functions } from "./collectors/functions.js";
 import { kernel } from "./collectors/kernel.js";
 import { kmsg } from "./collectors/kmsg.js";
 import { livepatch } from "./collectors/livepatch.js";
 import { modules } from "./collectors/modules.js";
+import { probes } from "./collectors/probes.js";
 import { readiness } from "./collectors/readiness.js";
 import { reboot } from "./collectors/reboot.js";
+import { redirection } from "./collectors/redirection.js";
 import { taint } from "./collectors/taint.js";
 import { transition } from "./collectors/transition.js";
 import type { Collector } from "./collectors/types.js";
 import { clientView } from "./views/collectors/clients.js";
+import { functionsView } from "./views/collectors/functions.js";
 import { kernelView } from "./views/collectors/kernel.js";
 import { kmsgView } from "./views/collectors/kmsg.js";
 import { livepatchView } from "./views/collectors/livepatch.js";
 import { modulesView } from "./views/collectors/modules.js";
+import { probesView } from "./views/collectors/probes.js";
 import { readinessView } from "./views/collectors/readiness.js";
 import { rebootView } from "./views/collectors/reboot.js";
+import { redirectionView } from "./views/collectors/redirection.js";
 import { taintView } from "./views/collectors/taint.js";
 import { transitionView } from "./views/collectors/transition.js";
 import type { View } from "./views/view.js";
@@ -40,6 +46,10 @@ const clients = Object.fromEntries(
 export const REGISTRY = {
   livepatch: entry(livepatch, livepatchView),
   transition: entry(transition, transitionView),
+  // Opt-in: the patched functions one by one, ftrace's redirection of them, and probes on them.
+  functions: entry(functions, functionsView),
+  redirection: entry(redirection, redirectionView),
+  probes: entry(probes, probesView),
   kmsg: entry(kmsg, kmsgView),
   taint: entry(taint, taintView),
   modules: entry(modules, modulesView),

@@ -7,6 +7,7 @@ import { AnnotationQueryBuilder } from "@grafana/grafana-foundation-sdk/dashboar
 import { BigValueTextMode } from "@grafana/grafana-foundation-sdk/common";
 import { DATASOURCE, FLEET_UID, HOST_UID, dashboardLink, sel, variables } from "./conventions.js";
 import { describe, type MetricName } from "./help.js";
+import { patchedFunctionsRow } from "./host-functions.js";
 import { hostKernelLogRow } from "./kernel-log.js";
 import { finish, newDashboard, withRows, type Dashboard, type Row } from "./model.js";
 import {
@@ -59,6 +60,8 @@ export function hostDashboard(): Dashboard {
       kernelAndOs(),
       reboot(),
       exporter(),
+      // The opt-in collectors of patched functions (host-functions.ts).
+      patchedFunctionsRow(),
       vendorClients(),
     ]).build(),
   );

@@ -9,7 +9,7 @@ import type { Dirent } from "node:fs";
 import { ABSENT, known, type Fact, unknown } from "../fact.js";
 import type { FileAccess } from "../fs/file-access.js";
 import { sysPath } from "../fs/host-paths.js";
-import { parseFunctionDir } from "../parse/livepatch-names.js";
+import { parseFunctionDir, type FunctionDir } from "../parse/livepatch-names.js";
 import { parseBool01, parsePositive, trimValue } from "../parse/values.js";
 import { readFact } from "./read-fact.js";
 import { CollectorError, type Collector, type CollectorContext } from "./types.js";
@@ -23,6 +23,8 @@ export interface ObjectFacts {
   readonly name: string;
   readonly patched: Fact<boolean>;
   readonly functions: Fact<number>;
+  /** The patched functions, from the "<function>,<sympos>" directories, in name order. */
+  readonly functionDirs: readonly FunctionDir[];
 }
 
 export interface PatchFacts {
@@ -128,18 +130,19 @@ function readPatch(ctx: CollectorContext, dir: string, name: string): PatchFacts
 function readObject(files: FileAccess, dir: string, name: string): ObjectFacts | undefined {
   const listing = files.list(dir);
   if (!listing.ok) return undefined;
-  let functions = 0;
+  const functionDirs: FunctionDir[] = [];
   const present = new Map<string, boolean>();
-  for (const entry of listing.entries) {
+  for (const entry of sorted(listing.entries)) {
     if (entry.isDirectory()) {
-      if (parseFunctionDir(entry.name) !== undefined) functions += 1;
+      const dir = parseFunctionDir(entry.name);
+      if (dir !== undefined) functionDirs.push(dir);
     } else if (entry.name === "patched") {
       present.set("patched", entry.isFile());
     }
   }
   const patched = readAttribute(files, present, `${dir}/patched`, "patched", parseBool01);
   if (patched === "vanished") return undefined;
-  return { name, patched, functions: known(functions) };
+  return { name, patched, functions: known(functionDirs.length), functionDirs };
 }
 
 /**

@@ -19,6 +19,14 @@ export const DEFAULT_TRANSITION_OPTIONS: TransitionOptions = {
   blockingThreadsLimit: 20,
 };
 
+/** The opt-in collectors of patched functions (functions, redirection, probes). */
+export interface FunctionsOptions {
+  /** At most this many functions are listed one by one (per-function series and report lines). */
+  readonly limit: number;
+}
+
+export const DEFAULT_FUNCTIONS_OPTIONS: FunctionsOptions = { limit: 500 };
+
 export interface ClientCollectorOptions {
   readonly fixInfo: boolean;
   readonly fixInfoLimit: number;
@@ -28,6 +36,7 @@ export const DEFAULT_CLIENT_COLLECTOR_OPTIONS: ClientCollectorOptions = { fixInf
 
 export interface CollectorOptions {
   readonly transition: TransitionOptions;
+  readonly functions: FunctionsOptions;
   readonly clients: ClientCollectorOptions;
 }
 

@@ -14,6 +14,7 @@ import { known, type Fact, unknown } from "../fact.js";
 import { procPath } from "../fs/host-paths.js";
 import { parsePatchState } from "../parse/patch-state.js";
 import { trimValue } from "../parse/values.js";
+import { withBlockingStacks, type BlockedInside } from "./blocking-stacks.js";
 import { readLivepatchTree, type PatchFacts } from "./livepatch.js";
 import type { TransitionOptions } from "./options.js";
 import { CollectorError, type Collector, type CollectorContext } from "./types.js";
@@ -27,6 +28,8 @@ export interface BlockingThread {
   readonly tid: number;
   /** Empty when the thread exited before its name could be read. */
   readonly comm: string;
+  /** The patched function its kernel stack is inside (null: none); unknown when the stack is unreadable. */
+  readonly inside?: Fact<BlockedInside | null>;
 }
 
 export interface ActiveTransition {
@@ -97,7 +100,9 @@ async function collect(
   }
   const direction: TransitionDirection =
     patch.status.state === "ok" && patch.status.value === "patching" ? "patching" : "unpatching";
-  return { active: await walkThreads(ctx, options, patch.name, direction, warnings) };
+  const active = await walkThreads(ctx, options, patch.name, direction, warnings);
+  // Why each named thread blocks: its kernel stack (blocking-stacks.ts).
+  return { active: { ...active, blockers: await withBlockingStacks(ctx, active.blockers, patch.name, livepatch) } };
 }
 
 /** Its transition attribute reads 0: whatever else is unknown, it is not in transition. */

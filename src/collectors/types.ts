@@ -49,6 +49,8 @@ export type Read<F> = (ctx: CollectorContext) => F | Promise<F>;
 export interface Collector<F> {
   /** What it reads, in a few words: `--help` shows it beside --collector.<name>. */
   readonly help: string;
+  /** Off unless --collector.<name> is given (cardinality or privileges); default: on. */
+  readonly optIn?: boolean;
   /** Makes this exporter's reader, once; the reader may keep state between scrapes. */
   create(setup: CollectorSetup): Read<F>;
 }

@@ -16,6 +16,7 @@ import {
   type Level,
   type SectionId,
 } from "./report/finding.js";
+import { functionsSection } from "./report/functions.js";
 import { kernelSection } from "./report/kernel.js";
 import { kernelLogSection } from "./report/kernel-log.js";
 import { patchesSection } from "./report/patches.js";
@@ -56,6 +57,7 @@ const BUILDERS: Readonly<Record<SectionId, SectionBuilder>> = {
   kernel: kernelSection,
   readiness: readinessSection,
   patches: patchesSection,
+  functions: functionsSection,
   kernel_log: kernelLogSection,
   taint: taintSection,
   reboot: rebootSection,

@@ -28,7 +28,12 @@ describe("livepatch collector on real captures", () => {
     assert.deepEqual(patch.writeOnly, ["force"]);
     assert.deepEqual(patch.status, { state: "ok", value: "applied" });
     assert.deepEqual(patch.objects, [
-      { name: "vmlinux", patched: { state: "ok", value: true }, functions: { state: "ok", value: 1 } },
+      {
+        name: "vmlinux",
+        patched: { state: "ok", value: true },
+        functions: { state: "ok", value: 1 },
+        functionDirs: [{ name: "cmdline_proc_show", sympos: 1 }],
+      },
     ]);
   });
 

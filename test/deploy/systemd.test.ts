@@ -154,6 +154,20 @@ describe("systemd-analyze security", () => {
       gains: [],
     },
     "scrapers-only.conf": { loses: [], gains: ["IPAddressDeny="] },
+    "ftrace.conf": {
+      loses: ["AmbientCapabilities=", "CapabilityBoundingSet=~CAP_(DAC_*|FOWNER|IPC_OWNER)", "PrivateUsers="],
+      gains: [],
+    },
+    "blocking-stacks.conf": {
+      loses: [
+        "AmbientCapabilities=",
+        "CapabilityBoundingSet=~CAP_(DAC_*|FOWNER|IPC_OWNER)",
+        "CapabilityBoundingSet=~CAP_SYS_ADMIN",
+        "CapabilityBoundingSet=~CAP_SYS_PTRACE",
+        "PrivateUsers=",
+      ],
+      gains: [],
+    },
   };
 
   it("every drop-in is described here", () => {

@@ -30,21 +30,46 @@ async function get(url: string): Promise<{ status: number; body: string }> {
   return { status: response.status, body: await response.text() };
 }
 
-const PLACES = [
+interface Place {
+  readonly file: string;
+  readonly collector: string;
+  readonly success: 0 | 1;
+  /** The capture (basic-enabled unless said) and the flags that make the collector read the file. */
+  readonly tree?: "busy-stuck";
+  readonly flags?: readonly string[];
+}
+
+const PLACES: readonly Place[] = [
   { file: "proc/sys/kernel/tainted", collector: "taint", success: 0 },
   { file: "sys/kernel/livepatch/lp_basic/enabled", collector: "livepatch", success: 1 },
   { file: "run/reboot-required.pkgs", collector: "reboot", success: 1 },
-] as const;
+  // The opt-in readers of ftrace, kprobes and the blocking thread's stack take the same path.
+  {
+    file: "sys/kernel/debug/tracing/enabled_functions",
+    collector: "redirection",
+    success: 1,
+    flags: ["--collector.redirection"],
+  },
+  { file: "sys/kernel/debug/kprobes/list", collector: "probes", success: 1, flags: ["--collector.probes"] },
+  {
+    file: "proc/110/task/110/stack",
+    collector: "transition",
+    success: 1,
+    tree: "busy-stuck",
+    flags: ["--collector.transition.blocking-threads"],
+  },
+];
 
 describe("a FIFO in place of a file", () => {
   for (const place of PLACES) {
     it(`${place.file}: every endpoint answers, the FIFO is refused as not_regular, SIGTERM ends the process`, async () => {
-      const tree = realKernelTree("basic-enabled");
+      const tree = realKernelTree(place.tree ?? "basic-enabled");
       const fifo = path.join(tree, place.file);
       fs.rmSync(fifo, { force: true });
+      fs.mkdirSync(path.dirname(fifo), { recursive: true });
       execFileSync("mkfifo", [fifo]);
       fs.writeFileSync(path.join(tree, "run/reboot-required"), "*** System restart required ***\n");
-      const exporter = await startExporter([...pathFlags(tree), "--web.shutdown-delay=0"]);
+      const exporter = await startExporter([...pathFlags(tree), "--web.shutdown-delay=0", ...(place.flags ?? [])]);
       running.push(exporter);
 
       const metrics = await get(`${exporter.url}/metrics`);

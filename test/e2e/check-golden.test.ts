@@ -14,15 +14,21 @@ import type { ReportJson } from "../../src/views/check-json.js";
 import { HANDMADE, type HandmadeName } from "../fixtures/handmade.js";
 import { schemaErrors } from "../helpers/check-schema.js";
 import { handmadeTree, pathFlags, realKernelTree } from "../helpers/fixtures.js";
+import { FUNCTIONS_FLAGS, FUNCTIONS_TREES } from "../helpers/golden.js";
 import { REAL_CAPTURES, type RealCapture } from "../../support/trees.js";
 
 const GOLDEN_DIR = new URL("../golden/check/", import.meta.url);
 
 const REAL: readonly RealCapture[] = REAL_CAPTURES;
 
-const CASES: readonly [name: string, tree: () => string][] = [
-  ...REAL.map((name): [string, () => string] => [name, () => realKernelTree(name)]),
-  ...(Object.keys(HANDMADE) as HandmadeName[]).map((name): [string, () => string] => [name, () => handmadeTree(name)]),
+/** Each tree, and the flags it is checked with besides --collector.transition.blocking-threads. */
+const CASES: readonly [name: string, tree: () => string, flags: readonly string[]][] = [
+  ...REAL.map((name): [string, () => string, readonly string[]] => [name, () => realKernelTree(name), []]),
+  ...(Object.keys(HANDMADE) as HandmadeName[]).map((name): [string, () => string, readonly string[]] => [
+    name,
+    () => handmadeTree(name),
+    FUNCTIONS_TREES.has(name) ? FUNCTIONS_FLAGS : [],
+  ]),
 ];
 
 /** No vendor client, whatever this machine has installed: the goldens describe the tree only. */
@@ -35,8 +41,18 @@ const VOLATILE_FACTS = new Set(["since", "running_seconds"]);
 const AGE = /running for [^,"]+, since/g;
 
 /** The command's output, with the tree's location (in a failed collector's error) as <tree>. */
-async function check(tree: string, json: boolean): Promise<{ output: string; exitCode: number }> {
-  const args = ["check", ...(json ? ["--json"] : []), "--collector.transition.blocking-threads", ...NO_CLIENTS];
+async function check(
+  tree: string,
+  json: boolean,
+  flags: readonly string[],
+): Promise<{ output: string; exitCode: number }> {
+  const args = [
+    "check",
+    ...(json ? ["--json"] : []),
+    "--collector.transition.blocking-threads",
+    ...flags,
+    ...NO_CLIENTS,
+  ];
   const invocation = parseInvocation([...args, ...pathFlags(tree)], {});
   assert.equal(invocation.command, "check");
   const result = await runCheck(invocation.options, json);
@@ -70,11 +86,11 @@ function assertGolden(file: string, actual: string): void {
 }
 
 describe("golden check reports", () => {
-  for (const [name, makeTree] of CASES) {
+  for (const [name, makeTree, flags] of CASES) {
     it(name, async () => {
       const tree = makeTree();
-      const text = await check(tree, false);
-      const json = await check(tree, true);
+      const text = await check(tree, false, flags);
+      const json = await check(tree, true, flags);
       assertGolden(`${name}.txt`, text.output);
       assertGolden(`${name}.json`, stableJson(json.output));
 

@@ -2,7 +2,8 @@
 // docs/check-json.schema.json) as a script meets it: the built command run as
 // a process, with the flags a user gives, over every real-kernel capture, with
 // vendor clients that answer and one that fails, and over the trees that make
-// the remaining kinds of finding. Every report must conform to the schema,
+// the remaining kinds of finding (the opt-in collectors of patched functions
+// with their flags). Every report must conform to the schema,
 // and together they must show every finding id the schema names, so no id
 // goes untested. The schema itself must refuse what breaks the contract, or
 // it would pass anything.
@@ -19,11 +20,12 @@ import { buildReport } from "../../src/views/report.js";
 import { MAIN } from "../../support/exporter-process.js";
 import { REAL_CAPTURES } from "../../support/trees.js";
 import { CANONICAL_JSON, KPATCH_LIST } from "../fixtures/client-outputs.js";
-import { HANDMADE } from "../fixtures/handmade.js";
+import { BUSY_KTHREAD_BLOCKER, HANDMADE } from "../fixtures/handmade.js";
 import { schemaErrors } from "../helpers/check-schema.js";
 import { snapshotOf } from "../helpers/collect.js";
 import { fakeClient } from "../helpers/fake-client.js";
-import { buildTree, pathFlags, realKernelTree, scratchDir } from "../helpers/fixtures.js";
+import { buildTree, handmadeTree, pathFlags, realKernelTree, scratchDir } from "../helpers/fixtures.js";
+import { FUNCTIONS_FLAGS } from "../helpers/golden.js";
 
 const GOLDEN_DIR = new URL("../golden/check/", import.meta.url);
 
@@ -82,9 +84,87 @@ describe("check --json contract", () => {
       "--collector.transition.blocking-threads",
     ]);
     assertConforms(report, "busy-stuck, blocking threads");
+    // The capture holds no kernel stack: where the thread sleeps is not known, not "nowhere".
     assert.deepEqual(findingOf(report, "no_transition_in_progress").facts["blockers"], [
-      { pid: 110, tid: 110, comm: "lp_busy_kthread" },
+      { pid: 110, tid: 110, comm: "lp_busy_kthread", inside: null, stack_unknown: "not_found" },
     ]);
+  });
+
+  describe("the patched functions' collectors (--collector.functions, redirection, probes)", () => {
+    const withFunctions = (tree: Parameters<typeof handmadeTree>[0]): ReturnType<typeof checkJson> => {
+      const result = checkJson([
+        ...pathFlags(handmadeTree(tree)),
+        ...NO_CLIENTS,
+        ...FUNCTIONS_FLAGS,
+        "--collector.transition.blocking-threads",
+      ]);
+      assertConforms(result.report, tree);
+      return result;
+    };
+    const busyWait = { patch: "lp_busy", object: "lp_busy_target", function: "busy_wait_fn", sympos: 1 };
+    const busyWaitSubject = "lp_busy/lp_busy_target/busy_wait_fn,1";
+
+    it("each function, redirected, probes at its entry and in its body, and the patched function a blocker is in", () => {
+      const { report } = withFunctions("probed");
+      assert.deepEqual(findingOf(report, "patched_functions").facts, { total: 1, listed: 1, truncated: false });
+      assert.deepEqual(findingOf(report, "patched_function", busyWaitSubject).facts, { ...busyWait, redirected: true });
+      const redirection = findingOf(report, "redirection");
+      assert.equal(redirection.level, "ok");
+      const source = redirection.facts["source"];
+      assert.ok(
+        typeof source === "string" && source.endsWith("/sys/kernel/debug/tracing/enabled_functions"),
+        JSON.stringify(source),
+      );
+      assert.deepEqual(
+        { ...redirection.facts, source: null },
+        { source: null, checked: 1, not_redirected: 0, reason: null, functions: [] },
+      );
+      assert.deepEqual(findingOf(report, "probes").facts, {
+        kprobed_functions: 1,
+        ftrace_shared_functions: 1,
+        ipmodify_conflicts: 0,
+        truncated: false,
+      });
+      const body = findingOf(report, "kprobe_in_patched_body", busyWaitSubject);
+      assert.equal(body.level, "warn");
+      assert.deepEqual(body.facts, { ...busyWait, kprobes: 1 });
+      assert.deepEqual(findingOf(report, "kprobe_at_patched_entry", busyWaitSubject).facts, {
+        ...busyWait,
+        kprobes: 1,
+      });
+      assert.deepEqual(findingOf(report, "ftrace_shared", busyWaitSubject).facts, { ...busyWait, ftrace_users: 1 });
+      assert.deepEqual(findingOf(report, "no_transition_in_progress").facts["blockers"], [BUSY_KTHREAD_BLOCKER]);
+    });
+
+    it("another IPMODIFY user holds a patched function: not redirected, and the conflict named", () => {
+      const { report, status } = withFunctions("ipmodify-conflict");
+      assert.equal(status, 1);
+      const cmdline = { patch: "lp_basic", object: "vmlinux", function: "cmdline_proc_show", sympos: 1 };
+      const conflict = findingOf(report, "ipmodify_conflict", "lp_basic/vmlinux/cmdline_proc_show,1");
+      assert.equal(conflict.level, "fail");
+      assert.deepEqual(conflict.facts, { ...cmdline, ftrace_users: 1 });
+      const redirection = findingOf(report, "redirection");
+      assert.equal(redirection.level, "fail");
+      assert.deepEqual(redirection.facts["functions"], [{ ...cmdline, evidence: "other_ipmodify_user" }]);
+      assert.equal(redirection.facts["not_redirected"], 1);
+    });
+
+    it("tracefs and debugfs not mounted: not known, never 0", () => {
+      const { report } = withFunctions("no-tracefs");
+      assert.deepEqual(findingOf(report, "redirection").facts, {
+        source: null,
+        checked: null,
+        not_redirected: null,
+        reason: "not_mounted",
+        functions: null,
+      });
+      assert.deepEqual(findingOf(report, "probes").facts, {
+        kprobed_functions: null,
+        ftrace_shared_functions: null,
+        ipmodify_conflicts: null,
+        truncated: false,
+      });
+    });
   });
 
   it("vendor clients that answer, one that fails, and a reboot one of them vouches for", () => {

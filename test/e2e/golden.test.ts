@@ -15,9 +15,9 @@ describe("golden /metrics", () => {
     await Promise.all(running.map((e) => e.stop()));
   });
 
-  for (const [name, tree] of Object.entries(GOLDEN_CASES)) {
+  for (const [name, { tree, flags }] of Object.entries(GOLDEN_CASES)) {
     it(name, async () => {
-      const exporter = await startFront([...pathFlags(tree()), ...GOLDEN_FLAGS]);
+      const exporter = await startFront([...pathFlags(tree()), ...GOLDEN_FLAGS, ...flags]);
       running.push(exporter);
       const response = await fetch(`${exporter.url}/metrics`);
       assert.equal(response.status, 200);

@@ -12,6 +12,9 @@ import { parseFunctionDir } from "../../src/parse/livepatch-names.js";
 import { parseLockdown } from "../../src/parse/lockdown.js";
 import { parseOsRelease } from "../../src/parse/os-release.js";
 import { parsePatchState } from "../../src/parse/patch-state.js";
+import { parseEnabledFunctions } from "../../src/parse/enabled-functions.js";
+import { parseKernelStack } from "../../src/parse/kernel-stack.js";
+import { parseKprobesList } from "../../src/parse/kprobes-list.js";
 import { parseProcModules } from "../../src/parse/proc-modules.js";
 import { parseBootTime } from "../../src/parse/proc-stat.js";
 import { decodeTaint, TAINT_FLAGS, taintFlagByLetter } from "../../src/parse/taint.js";
@@ -233,6 +236,130 @@ describe("fuzz: multi-line files", () => {
     );
     fc.assert(
       fc.property(anyText, (t) => void parseOsRelease(t)),
+      RUNS,
+    );
+  });
+});
+
+describe("fuzz: ftrace, kprobes and kernel stacks", () => {
+  const symbol = fc.stringMatching(/^[a-z_][a-z0-9_]{0,20}(\.(isra|cold|constprop)\.\d)?$/);
+  const module = fc.option(fc.stringMatching(/^[a-z][a-z0-9_]{0,15}$/), { nil: undefined });
+  const hex = fc.integer({ min: 0, max: 0xffff }).map((n) => n.toString(16));
+  const pS = (name: string, mod?: string): string => `${name}+0x0/0x110${mod === undefined ? "" : ` [${mod}]`}`;
+  /** t_show()'s flag columns, version by version: [R, I, D, O, M] as the kernel pads them. */
+  const FLAG_FORMATS: readonly ((f: readonly boolean[]) => string)[] = [
+    ([r, i]) => `${r === true ? " R" : "  "}${i === true ? " I" : "  "}`, // 3.19-5.4
+    ([r, i, d]) => `${r === true ? " R" : "  "}${i === true ? " I" : "  "}${d === true ? " D" : "  "}`, // 5.5-6.2
+    ([r, i, d, o, m]) =>
+      `${r === true ? " R" : "  "}${i === true ? " I" : "  "}${d === true ? " D" : "  "}${o === true ? " O" : "  "}${m === true ? " M " : "   "}`, // 6.5+
+  ];
+
+  it("enabled_functions: records printed as each kernel version prints them parse back; junk is counted", () => {
+    const record = fc.record({
+      symbol,
+      module,
+      ops: fc.integer({ min: 1, max: 64 }),
+      flags: fc.array(fc.boolean(), { minLength: 5, maxLength: 5 }),
+      format: fc.integer({ min: 0, max: FLAG_FORMATS.length - 1 }),
+      callback: fc.option(symbol, { nil: undefined }),
+      tramp: hex,
+    });
+    fc.assert(
+      fc.property(fc.array(record, { maxLength: 20 }), fc.array(anyText, { maxLength: 5 }), (records, junk) => {
+        const lines = records.map((r) => {
+          const head = `${r.symbol}${r.module === undefined ? "" : ` [${r.module}]`} (${r.ops})`;
+          const flags = (FLAG_FORMATS[r.format] ?? (() => ""))(r.flags);
+          const tramp =
+            r.callback === undefined ? "" : `\ttramp: 0xffffffffc0${r.tramp} (${pS(r.callback)}) ->${pS(r.callback)}`;
+          return `${head}${flags}${tramp}`;
+        });
+        const junkLines = junk.flatMap((j) => j.split("\n")).filter((l) => l.trim() !== "" && !/\(\d+\)/.test(l));
+        const parsed = parseEnabledFunctions([...lines, ...junkLines.map((l) => `#${l}`)].join("\n"));
+        assert.deepEqual(
+          parsed.records.map((r) => [r.symbol, r.module, r.ops, r.ipmodify, r.callbacks]),
+          records.map((r) => [r.symbol, r.module, r.ops, r.flags[1], r.callback === undefined ? [] : [r.callback]]),
+        );
+        assert.equal(parsed.invalidLines, junkLines.length);
+      }),
+      RUNS,
+    );
+    fc.assert(
+      fc.property(anyText, (text) => {
+        const parsed = parseEnabledFunctions(text);
+        for (const r of parsed.records) assert.ok(Number.isSafeInteger(r.ops) && r.ops >= 0 && r.symbol.length > 0);
+      }),
+      RUNS,
+    );
+  });
+
+  it("kprobes/list: report_probe()'s lines parse back; junk is counted", () => {
+    const probe = fc.record({
+      kind: fc.constantFrom("k", "r"),
+      symbol,
+      offset: fc.integer({ min: 0, max: 0xfff }),
+      module,
+      flags: fc.subarray(["[GONE]", "[DISABLED]", "[OPTIMIZED]", "[FTRACE]"]),
+    });
+    fc.assert(
+      fc.property(fc.array(probe, { maxLength: 20 }), (probes) => {
+        const text = probes
+          .map(
+            (p) =>
+              `ffffffffc0000000  ${p.kind}  ${p.symbol}+0x${p.offset.toString(16)}  ${p.module ?? " "} ${p.flags.join("")}`,
+          )
+          .join("\n");
+        const parsed = parseKprobesList(text);
+        assert.equal(parsed.invalidLines, 0);
+        assert.deepEqual(
+          parsed.probes.map((p) => [p.kind, p.symbol, p.offset, p.module, p.gone, p.disabled, p.ftrace]),
+          probes.map((p) => [
+            p.kind === "r" ? "kretprobe" : "kprobe",
+            p.symbol,
+            p.offset,
+            p.module,
+            p.flags.includes("[GONE]"),
+            p.flags.includes("[DISABLED]"),
+            p.flags.includes("[FTRACE]"),
+          ]),
+        );
+      }),
+      RUNS,
+    );
+    fc.assert(
+      fc.property(anyText, (text) => {
+        const parsed = parseKprobesList(text);
+        const nonEmpty = text.split("\n").filter((l) => l.trim().length > 0).length;
+        assert.equal(parsed.probes.length + parsed.invalidLines, nonEmpty);
+      }),
+      RUNS,
+    );
+  });
+
+  it("kernel stacks: frames of every format parse back, innermost first; other lines are left out", () => {
+    const frame = fc.record({ symbol, offset: fc.integer({ min: 0, max: 0xfff }), module });
+    fc.assert(
+      fc.property(
+        fc.array(frame, { maxLength: 30 }),
+        fc.constantFrom("0", "ffffffffa03da018", "0000000000000000"),
+        (frames, address) => {
+          const text = frames
+            .map(
+              (f) =>
+                `[<${address}>] ${f.symbol}+0x${f.offset.toString(16)}/0x2a${f.module === undefined ? "" : ` [${f.module}]`}`,
+            )
+            .join("\n");
+          assert.deepEqual(
+            parseKernelStack(`${text}\n[<0>] 0xffffffffc0000000\n`).map((f) => [f.symbol, f.offset, f.module]),
+            frames.map((f) => [f.symbol, f.offset, f.module]),
+          );
+        },
+      ),
+      RUNS,
+    );
+    fc.assert(
+      fc.property(anyText, (text) => {
+        for (const f of parseKernelStack(text)) assert.ok(f.symbol.length > 0 && Number.isSafeInteger(f.offset));
+      }),
       RUNS,
     );
   });

@@ -15,6 +15,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { before, describe, it } from "node:test";
 import fc from "fast-check";
+import { isClientName } from "../../src/clients/names.js";
 import { INPUTS } from "../../src/derive/index.js";
 import { COLLECTOR_NAMES, type CollectorName } from "../../src/registry.js";
 import { DEFAULT_READ_CAP_BYTES } from "../../src/fs/read.js";
@@ -25,6 +26,7 @@ import { injectFaults } from "../helpers/fault-fs.js";
 import { snapshotSource } from "../helpers/collect.js";
 import { serveApp } from "../helpers/app.js";
 import { realKernelTree, scratchDir } from "../helpers/fixtures.js";
+import { HANDMADE } from "../fixtures/handmade.js";
 import { promtool } from "../helpers/promtool.js";
 
 const RUNS = 60;
@@ -112,12 +114,18 @@ let baseline: ReadonlyMap<string, number>;
 let affectedBy: ReadonlyMap<CollectorName, ReadonlySet<CollectorName>>;
 let runCounter = 0;
 
-/** Whose output depends on a collector's facts: itself, those whose derived facts take it as an input, and the
- * transition collector for the livepatch collector's files (they share the reading of the patch tree). */
+/** Collectors that read the patch tree with the livepatch collector (ctx.shared). */
+const TREE_READERS: readonly CollectorName[] = ["transition", "functions", "redirection", "probes"];
+
+/** Whose output depends on a collector's facts: itself, those whose derived facts take it as an input, the
+ * collectors that share the reading of the patch tree for the livepatch collector's files, and the probes
+ * collector for ftrace's enabled_functions (read with the redirection collector). */
 function dependents(): Map<CollectorName, Set<CollectorName>> {
   const inputs: Partial<Record<CollectorName, readonly CollectorName[]>> = INPUTS;
   const uses = (other: CollectorName, name: CollectorName): boolean =>
-    (inputs[other] ?? []).includes(name) || (other === "transition" && name === "livepatch");
+    (inputs[other] ?? []).includes(name) ||
+    (TREE_READERS.includes(other) && name === "livepatch") ||
+    (other === "probes" && name === "redirection");
   const result = new Map<CollectorName, Set<CollectorName>>();
   for (const name of COLLECTOR_NAMES) {
     const closure = new Set<CollectorName>([name]);
@@ -136,7 +144,10 @@ function dependents(): Map<CollectorName, Set<CollectorName>> {
 }
 
 async function scrape(root: string): Promise<{ status: number; body: string; snapshot: Snapshot | undefined }> {
-  const source = snapshotSource(root, { transition: { blockingThreads: true } });
+  const source = snapshotSource(root, {
+    enabled: COLLECTOR_NAMES.filter((name) => !isClientName(name)),
+    transition: { blockingThreads: true },
+  });
   let snapshot: Snapshot | undefined;
   const served = await serveApp(async () => (snapshot = await source.snapshot()));
   try {
@@ -225,8 +236,18 @@ describe("fuzz: damaged host trees", () => {
       .flatMap((pid) => fs.readdirSync(path.join(work, "proc", pid, "task")).map((tid) => `proc/${pid}/task/${tid}`))
       .sort()
       .slice(0, 4);
+    // The kthread's kernel stack and probes on the patched function (test/fixtures/handmade.ts "probed"),
+    // for the opt-in collectors of patched functions, which run here too.
+    for (const [file, content] of Object.entries(HANDMADE.probed.files)) {
+      fs.mkdirSync(path.dirname(path.join(work, file)), { recursive: true });
+      fs.writeFileSync(path.join(work, file), content);
+    }
     targets = [
       ...FIXED_TARGETS,
+      // Empty is a true state of these files (no traced function, no probe, no frame): no series to lose.
+      { path: "sys/kernel/debug/tracing/enabled_functions", owner: "redirection" },
+      { path: "sys/kernel/debug/kprobes/list", owner: "probes" },
+      { path: "proc/110/task/110/stack", owner: "transition" },
       ...threads.map((dir) => ({
         path: `${dir}/patch_state`,
         owner: "transition" as const,

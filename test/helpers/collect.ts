@@ -2,15 +2,17 @@
 import { isClientName } from "../../src/clients/names.js";
 import {
   DEFAULT_CLIENT_COLLECTOR_OPTIONS,
+  DEFAULT_FUNCTIONS_OPTIONS,
   DEFAULT_TRANSITION_OPTIONS,
   type ClientCollectorOptions,
   type ClientSources,
+  type FunctionsOptions,
   type TransitionOptions,
 } from "../../src/collectors/options.js";
 import type { Derived } from "../../src/derive/index.js";
 import { createReaders } from "../../src/exporter.js";
 import { silentLogger, type Logger } from "../../src/log.js";
-import { COLLECTOR_NAMES, type CollectorName } from "../../src/registry.js";
+import { COLLECTOR_NAMES, COLLECTORS, type CollectorName } from "../../src/registry.js";
 import { SnapshotSource, type Readers } from "../../src/snapshot/collect.js";
 import type { Snapshot } from "../../src/snapshot/snapshot.js";
 import { hostPaths } from "./fixtures.js";
@@ -18,6 +20,7 @@ import { hostPaths } from "./fixtures.js";
 export interface CollectOptions {
   readonly enabled?: readonly CollectorName[];
   readonly transition?: Partial<TransitionOptions>;
+  readonly functions?: Partial<FunctionsOptions>;
   readonly clientOptions?: Partial<ClientCollectorOptions>;
   /** State sources (runners or fakes) of the clients to collect. */
   readonly clients?: ClientSources;
@@ -31,6 +34,7 @@ export function snapshotSource(root: string, options: CollectOptions = {}): Snap
   const readers = createReaders({
     options: {
       transition: { ...DEFAULT_TRANSITION_OPTIONS, ...options.transition },
+      functions: { ...DEFAULT_FUNCTIONS_OPTIONS, ...options.functions },
       clients: { ...DEFAULT_CLIENT_COLLECTOR_OPTIONS, ...options.clientOptions },
     },
     clients: options.clients ?? {},
@@ -41,7 +45,10 @@ export function snapshotSource(root: string, options: CollectOptions = {}): Snap
     paths: hostPaths(root),
     readers: { ...readers, ...options.replace },
     enabled: new Set(
-      options.enabled ?? COLLECTOR_NAMES.filter((name) => !isClientName(name) || options.clients?.[name]),
+      options.enabled ??
+        COLLECTOR_NAMES.filter((name) =>
+          isClientName(name) ? options.clients?.[name] !== undefined : COLLECTORS[name].collector.optIn !== true,
+        ),
     ),
     timeoutMs: options.timeoutMs ?? 5000,
     log: options.log ?? silentLogger,

@@ -45,7 +45,8 @@ function kernelcare(): string[] {
 export const FLEET_HOSTS = {
   clean: () => realKernelTree("clean"),
   patched: () => realKernelTree("basic-enabled"),
-  stuck: () => realKernelTree("busy-stuck"),
+  // The stuck transition, with the blocking kthread's stack and probes on the patched function.
+  stuck: () => handmadeTree("probed"),
   "modules-disabled": () => realKernelTree("modules-disabled"),
   // Starts clean; the test taints it with D and W while Prometheus watches.
   tainted: () => realKernelTree("clean"),
@@ -69,11 +70,17 @@ export const FLEET_HOSTS = {
 export type FleetHost = keyof typeof FLEET_HOSTS;
 
 /**
- * Flags beyond the paths, per host: the stuck host names its blocking threads; two run a vendor client; one
- * cannot read its kernel log (a container without the device mapped in).
+ * Flags beyond the paths, per host: the stuck host names its blocking threads and runs the opt-in collectors
+ * of patched functions; two run a vendor client; one cannot read its kernel log (a container without the
+ * device mapped in).
  */
 const HOST_FLAGS: Partial<Record<FleetHost, () => string[]>> = {
-  stuck: () => ["--collector.transition.blocking-threads"],
+  stuck: () => [
+    "--collector.transition.blocking-threads",
+    "--collector.functions",
+    "--collector.redirection",
+    "--collector.probes",
+  ],
   "older-kernel": () => ["--path.kmsg=/nonexistent/dev/kmsg"],
   "livepatch-covered": canonicalCovered,
   "client-broken": canonicalNotEnabled,

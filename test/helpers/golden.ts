@@ -5,20 +5,55 @@ import { handmadeTree, realKernelTree } from "./fixtures.js";
 
 export const GOLDEN_DIR = new URL("../golden/", import.meta.url);
 
-/** Fixture trees by golden file name. */
-export const GOLDEN_CASES: Readonly<Record<string, () => string>> = {
-  "basic-enabled": () => realKernelTree("basic-enabled"),
-  "busy-stuck": () => realKernelTree("busy-stuck"),
-  "lockdown-integrity": () => realKernelTree("lockdown-integrity"),
-  "kernel-6.14": () => handmadeTree("kernel-6.14"),
-  "kernel-4.15": () => handmadeTree("kernel-4.15"),
-  "no-modules": () => handmadeTree("no-modules"),
-  "reboot-required": () => handmadeTree("reboot-required"),
-  "distro-taint": () => handmadeTree("distro-taint"),
-};
+/** The opt-in collectors of patched functions. */
+export const FUNCTIONS_FLAGS: readonly string[] = [
+  "--collector.functions",
+  "--collector.redirection",
+  "--collector.probes",
+];
 
 /** Flags every golden case is rendered with. */
 export const GOLDEN_FLAGS: readonly string[] = ["--collector.transition.blocking-threads"];
+
+export interface GoldenCase {
+  readonly tree: () => string;
+  /** Besides GOLDEN_FLAGS. */
+  readonly flags: readonly string[];
+}
+
+const real = (name: Parameters<typeof realKernelTree>[0]): GoldenCase => ({
+  tree: () => realKernelTree(name),
+  flags: [],
+});
+const handmade = (name: Parameters<typeof handmadeTree>[0], flags: readonly string[] = []): GoldenCase => ({
+  tree: () => handmadeTree(name),
+  flags,
+});
+
+/** Fixture trees by golden file name. */
+export const GOLDEN_CASES: Readonly<Record<string, GoldenCase>> = {
+  "basic-enabled": real("basic-enabled"),
+  "busy-stuck": real("busy-stuck"),
+  "lockdown-integrity": real("lockdown-integrity"),
+  "kernel-6.14": handmade("kernel-6.14"),
+  "kernel-4.15": handmade("kernel-4.15"),
+  "no-modules": handmade("no-modules"),
+  "reboot-required": handmade("reboot-required"),
+  "distro-taint": handmade("distro-taint"),
+  "busy-stuck-functions": handmade("busy-stuck-stack", FUNCTIONS_FLAGS),
+  probed: handmade("probed", FUNCTIONS_FLAGS),
+  "ipmodify-conflict": handmade("ipmodify-conflict", FUNCTIONS_FLAGS),
+  "kernel-4.15-functions": handmade("kernel-4.15", FUNCTIONS_FLAGS),
+};
+
+/** Hand-made trees made for the patched-functions collectors: their check reports run them. */
+export const FUNCTIONS_TREES: ReadonlySet<string> = new Set([
+  "busy-stuck-stack",
+  "probed",
+  "ftrace-disabled",
+  "ipmodify-conflict",
+  "no-tracefs",
+]);
 
 /** Families that differ between runs or machines. */
 const VOLATILE = [

@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import { describe, it } from "node:test";
+import { isClientName } from "../../src/clients/names.js";
 import { CLIENTS } from "../../src/clients/registry.js";
 import { RUN_RESULTS, type ClientStateSource, type LastRun } from "../../src/clients/runner.js";
+import { COLLECTOR_NAMES } from "../../src/registry.js";
 import { METRICS } from "../../src/views/catalog.js";
 import { webSamples } from "../../src/views/exporter.js";
 import { snapshotSamples } from "../../src/views/samples.js";
@@ -71,6 +73,11 @@ describe("metric catalog", () => {
     const snapshots = await Promise.all(
       trees.map((tree) => snapshotOf(tree, { transition: { blockingThreads: true } })),
     );
+    // The opt-in collectors of patched functions, with probes and an IPMODIFY conflict.
+    const everyHostCollector = COLLECTOR_NAMES.filter((name) => !isClientName(name));
+    for (const tree of [handmadeTree("probed"), handmadeTree("ipmodify-conflict")]) {
+      snapshots.push(await snapshotOf(tree, { enabled: everyHostCollector, transition: { blockingThreads: true } }));
+    }
     // Vendor clients, from their documented outputs (no process is run here).
     const kernelOnlyReboot = buildTree({
       ...HANDMADE["reboot-required"],

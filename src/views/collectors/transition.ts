@@ -40,6 +40,12 @@ const METRICS = {
     "/proc/<pid>/task/<tid>/{patch_state,comm}",
     "the flag is off, or no thread blocks",
   ),
+  livepatch_transition_blocking_thread_function_info: spec(
+    ["patch", "pid", "tid", "object", "function"],
+    "1 for each named blocking thread whose kernel stack is inside a patched function, the reason the kernel cannot switch it: the old function and its object, or a replacement and its live patch module. With --collector.transition.blocking-threads; the stack is readable by root only.",
+    "/proc/<pid>/task/<tid>/stack",
+    'the flag is off, no thread blocks, the thread\'s stack has no patched function (it is running, or its stack is unreliable), or the stack is unreadable (livepatch_fact_unavailable{name="transition_blocking_thread_stack"})',
+  ),
 } as const;
 
 export const transitionView = defineView(METRICS, (sink, facts: TransitionFacts) => {
@@ -57,10 +63,14 @@ export const transitionView = defineView(METRICS, (sink, facts: TransitionFacts)
     "transition_blocking_threads",
   );
   for (const t of active.blockers) {
-    sink.emit(
-      "livepatch_transition_blocking_thread_info",
-      { patch: active.patch, pid: String(t.pid), tid: String(t.tid), comm: t.comm },
-      1,
-    );
+    const thread = { patch: active.patch, pid: String(t.pid), tid: String(t.tid) };
+    sink.emit("livepatch_transition_blocking_thread_info", { ...thread, comm: t.comm }, 1);
+    const inside = t.inside;
+    if (inside?.state === "ok" && inside.value !== null) {
+      const { object, function: fn } = inside.value;
+      sink.emit("livepatch_transition_blocking_thread_function_info", { ...thread, object, function: fn }, 1);
+    } else if (inside?.state === "unknown") {
+      sink.unavailable("transition_blocking_thread_stack", inside.reason);
+    }
   }
 });

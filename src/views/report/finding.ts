@@ -25,6 +25,7 @@ export const SECTIONS = {
   kernel: "Kernel",
   readiness: "Readiness",
   patches: "Live patches",
+  functions: "Patched functions",
   kernel_log: "Kernel log",
   taint: "Taint",
   reboot: "Reboot",
@@ -59,6 +60,16 @@ export const FINDINGS = {
     facts: ["ftrace_enabled", "enabled_patches"],
   },
   collector_failed: { section: "exporter", runbook: "LivepatchCollectorFailing", facts: ["collector", "error"] },
+  ipmodify_conflict: {
+    section: "functions",
+    runbook: "LivepatchFunctionNotRedirected",
+    facts: ["patch", "object", "function", "sympos", "ftrace_users"],
+  },
+  redirection: {
+    section: "functions",
+    runbook: "LivepatchFunctionNotRedirected",
+    facts: ["source", "checked", "not_redirected", "reason", "functions"],
+  },
   modules_supported: {
     section: "readiness",
     runbook: "LivepatchNotReady",
@@ -110,6 +121,7 @@ export const FINDINGS = {
   },
   patch_name_not_utf8: { section: "patches", runbook: "LivepatchCollectorFailing", facts: ["name"] },
   module_without_patch: { section: "patches", runbook: "LivepatchModuleWithoutPatch", facts: ["module", "state"] },
+  kprobe_in_patched_body: { section: "functions", facts: ["patch", "object", "function", "sympos", "kprobes"] },
   transition_forced: { section: "kernel_log", runbook: "LivepatchTransitionForced", facts: ["patch", "forced_at"] },
   module_load_refused: {
     section: "kernel_log",
@@ -151,6 +163,14 @@ export const FINDINGS = {
   kernel_config: { section: "kernel", facts: ["source", "path"] },
   livepatch_sysfs: { section: "patches", facts: ["present"] },
   no_patch_loaded: { section: "patches", facts: ["patches"] },
+  patched_functions: { section: "functions", facts: ["total", "listed", "truncated"] },
+  patched_function: { section: "functions", facts: ["patch", "object", "function", "sympos", "redirected"] },
+  probes: {
+    section: "functions",
+    facts: ["kprobed_functions", "ftrace_shared_functions", "ipmodify_conflicts", "truncated"],
+  },
+  kprobe_at_patched_entry: { section: "functions", facts: ["patch", "object", "function", "sympos", "kprobes"] },
+  ftrace_shared: { section: "functions", facts: ["patch", "object", "function", "sympos", "ftrace_users"] },
   kmsg_read: { section: "kernel_log", facts: ["path", "kind", "records", "malformed"] },
   kmsg_unreadable: { section: "kernel_log", runbook: "LivepatchKernelLogUnreadable", facts: ["path", "reason"] },
   kmsg_records_lost: { section: "kernel_log", facts: ["lost"] },

@@ -10,6 +10,7 @@ import type { KmsgDerived } from "../../derive/kmsg.js";
 import { READINESS_CHECKS, type ReadinessCheck, type ReadinessFacts } from "../../derive/readiness.js";
 import type { Snapshot } from "../../snapshot/snapshot.js";
 import { finding, reasonText, type Facts, type Finding } from "./finding.js";
+import { insideFacts, insideText } from "./functions.js";
 import { EMPTY, type SectionResult } from "./section.js";
 import { transitionAge } from "./transition-start.js";
 
@@ -186,7 +187,8 @@ function transitionInProgress({ livepatch, transition, kmsg, nowMs }: Inputs): F
         : `${blocking.value} ${blocking.value === 1 ? "thread blocks" : "threads block"} it`
       : `the threads that block it are unknown (${active.threads.unreadable} unreadable${active.truncated ? ", walk truncated at --collector.transition.max-threads" : ""})`;
   const details = [...age.details, refuses];
-  for (const t of active.blockers) details.push(`blocked by pid ${t.pid} tid ${t.tid} ${t.comm}`);
+  for (const t of active.blockers)
+    details.push(`blocked by pid ${t.pid} tid ${t.tid} ${t.comm}${insideText(t.inside)}`);
   if (blocking.state === "ok" && blocking.value > active.blockers.length) {
     details.push(
       active.blockers.length === 0
@@ -214,7 +216,9 @@ function transitionInProgress({ livepatch, transition, kmsg, nowMs }: Inputs): F
         threads: { ...active.threads },
         truncated: active.truncated,
         // Named only with --collector.transition.blocking-threads: otherwise not known, not none.
-        blockers: active.listed ? active.blockers.map((t) => ({ pid: t.pid, tid: t.tid, comm: t.comm })) : null,
+        blockers: active.listed
+          ? active.blockers.map((t) => ({ pid: t.pid, tid: t.tid, comm: t.comm, ...insideFacts(t.inside) }))
+          : null,
         ...age.facts,
       },
     },

@@ -16,6 +16,7 @@ export type RunbookAnchor =
   | "LivepatchPatchDisabled"
   | "LivepatchModuleWithoutPatch"
   | "LivepatchFtraceDisabled"
+  | "LivepatchFunctionNotRedirected"
   | "LivepatchNewKernelTaint"
   | "LivepatchRebootRequired"
   | "LivepatchCollectorFailing"

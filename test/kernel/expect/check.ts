@@ -14,6 +14,8 @@ export interface CheckExpectation {
   readonly includes?: readonly string[];
   /** Findings that must be there with exactly this text, as "level: text". */
   readonly texts?: readonly string[];
+  /** Lines of a finding's details that must be there, as "id: line". */
+  readonly details?: readonly string[];
 }
 
 export interface CheckResult {
@@ -52,4 +54,7 @@ export function assertCheck(result: CheckResult, expected: CheckExpectation): vo
   for (const wanted of expected.includes ?? [])
     assert.ok(keys.includes(wanted), `missing finding "${wanted}"${context}`);
   for (const wanted of expected.texts ?? []) assert.ok(texts.includes(wanted), `missing text "${wanted}"${context}`);
+  const details = report.findings.flatMap((f) => f.details.map((d) => `${f.id}: ${d}`));
+  for (const wanted of expected.details ?? [])
+    assert.ok(details.includes(wanted), `missing detail "${wanted}"${context}\ndetails:\n  ${details.join("\n  ")}`);
 }

@@ -13,6 +13,24 @@ export type Series = Record<string, Expected>;
 
 export const atLeast = (n: number): Expected => ({ describe: `>= ${n}`, test: (v) => v >= n });
 
+/** The series of the functions, redirection and probes collectors. */
+const FUNCTION_FAMILIES = [
+  "livepatch_function_info",
+  "livepatch_function_info_truncated",
+  "livepatch_tracefs_readable",
+  "livepatch_functions_checked",
+  "livepatch_functions_not_redirected",
+  "livepatch_function_redirected",
+  "livepatch_function_redirected_truncated",
+  "livepatch_functions_kprobed",
+  "livepatch_functions_ftrace_shared",
+  "livepatch_functions_ipmodify_conflict",
+  "livepatch_function_kprobes",
+  "livepatch_function_ftrace_users",
+  "livepatch_function_ipmodify_conflict",
+  "livepatch_function_probes_truncated",
+] as const;
+
 /**
  * Families compared exactly in every state, on top of those a state's
  * expectation names. Values that depend on the machine or the run (boot time,
@@ -38,6 +56,7 @@ export const EXACT_FAMILIES = [
   "livepatch_transition_scan_truncated",
   "livepatch_transition_blocking_threads",
   "livepatch_transition_blocking_thread_info",
+  "livepatch_transition_blocking_thread_function_info",
   "livepatch_kernel_tainted",
   "livepatch_kernel_taint_flag",
   "livepatch_kernel_taint_unknown_bit",
@@ -52,6 +71,8 @@ export const EXACT_FAMILIES = [
   "livepatch_ready",
   "livepatch_ready_check",
   "livepatch_ready_signed_patches_only",
+  // The opt-in collectors of patched functions (absent in scenarios that do not run them).
+  ...FUNCTION_FAMILIES,
 ] as const;
 
 export function key(name: string, labels: Readonly<Record<string, string | number>> = {}): string {
@@ -101,14 +122,23 @@ export type PatchState = "applied" | "patching" | "unpatching" | "disabled";
 export interface PatchModel {
   readonly name: string;
   readonly state: PatchState;
-  /** Object name -> number of functions it patches (its `patched` attribute is 1 in every state here). */
-  readonly objects: Readonly<Record<string, number>>;
+  /** Object name -> the functions it patches (its `patched` attribute is 1 in every state here). */
+  readonly objects: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface BlockingThread {
   readonly pid: number;
   readonly tid: number;
   readonly comm: string;
+  /** The patched function its kernel stack is inside (the exporter runs as root in the guest). */
+  readonly inside?: { readonly object: string; readonly function: string };
+}
+
+/** Probes on a patched function: kprobes by position, and ftrace users besides the live patch. */
+export interface ProbesModel {
+  readonly entry: number;
+  readonly body: number;
+  readonly ftraceUsers: number;
 }
 
 export interface HostModel {
@@ -129,6 +159,11 @@ export interface HostModel {
   readonly modulesDisabled?: boolean;
   readonly sigEnforce?: boolean;
   readonly lockdown?: "none" | "integrity" | "confidentiality";
+  /**
+   * The opt-in collectors of patched functions run (--collector.functions, .redirection, .probes), with
+   * the probes on patched functions by function name; undefined: they do not run.
+   */
+  readonly functions?: { readonly probes?: Readonly<Record<string, ProbesModel>> };
 }
 
 /** Bit, letter and name of the taint flags the exporter always reports (kernel docs, tainted-kernels.rst). */
@@ -174,7 +209,9 @@ export function hostSeries(model: HostModel): Series {
   const set = (name: string, labels: Record<string, string | number>, value: Expected): void => {
     series[key(name, labels)] = value;
   };
-  for (const collector of ["livepatch", "transition", "kmsg", "taint", "modules", "kernel", "reboot", "readiness"]) {
+  const optIn = model.functions === undefined ? [] : ["functions", "redirection", "probes"];
+  const collectors = ["livepatch", "transition", "kmsg", "taint", "modules", "kernel", "reboot", "readiness", ...optIn];
+  for (const collector of collectors) {
     set("livepatch_scrape_collector_success", { collector }, 1);
   }
 
@@ -196,7 +233,7 @@ export function hostSeries(model: HostModel): Series {
     }
     for (const [object, functions] of Object.entries(patch.objects)) {
       set("livepatch_object_patched", { patch: patch.name, object }, 1);
-      set("livepatch_object_functions", { patch: patch.name, object }, functions);
+      set("livepatch_object_functions", { patch: patch.name, object }, functions.length);
     }
   }
   const withoutPatch = model.withoutPatch ?? [];
@@ -217,13 +254,13 @@ export function hostSeries(model: HostModel): Series {
     set("livepatch_transition_scan_truncated", {}, 0);
     set("livepatch_transition_blocking_threads", { patch: transition.patch }, blocking);
     for (const t of transition.blockers) {
-      set(
-        "livepatch_transition_blocking_thread_info",
-        { patch: transition.patch, pid: t.pid, tid: t.tid, comm: t.comm },
-        1,
-      );
+      const thread = { patch: transition.patch, pid: t.pid, tid: t.tid };
+      set("livepatch_transition_blocking_thread_info", { ...thread, comm: t.comm }, 1);
+      if (t.inside !== undefined)
+        set("livepatch_transition_blocking_thread_function_info", { ...thread, ...t.inside }, 1);
     }
   }
+  if (model.functions !== undefined) Object.assign(series, functionSeries(model.patches, model.functions.probes ?? {}));
 
   set("livepatch_kernel_tainted", {}, taintValue(model.taint));
   // Only the set bits have a series (an unset bit is absent, not 0).
@@ -258,5 +295,46 @@ export function hostSeries(model: HostModel): Series {
   for (const check of READINESS_CHECKS) set("livepatch_ready_check", { check }, failing.includes(check) ? 0 : 1);
   set("livepatch_ready", {}, failing.length === 0 ? 1 : 0);
   set("livepatch_ready_signed_patches_only", {}, model.sigEnforce === true || lockdown !== "none" ? 1 : 0);
+  return series;
+}
+
+/**
+ * The functions, redirection and probes collectors' series: every function of every patch listed (sympos
+ * 1: the test modules patch unique symbols), each redirected by ftrace while its patch is enabled, and the
+ * probes the state put on them.
+ */
+function functionSeries(patches: readonly PatchModel[], probes: Readonly<Record<string, ProbesModel>>): Series {
+  const series: Series = {};
+  const set = (name: string, labels: Record<string, string | number>, value: number): void => {
+    series[key(name, labels)] = value;
+  };
+  const all = patches.flatMap((patch) =>
+    Object.entries(patch.objects).flatMap(([object, functions]) =>
+      functions.map((fn) => ({ patch, labels: { patch: patch.name, object, function: fn, sympos: "1" } })),
+    ),
+  );
+  for (const { labels } of all) set("livepatch_function_info", labels, 1);
+  set("livepatch_function_info_truncated", {}, 0);
+
+  const enabled = all.filter(({ patch }) => patch.state === "applied" || patch.state === "patching");
+  set("livepatch_tracefs_readable", {}, 1);
+  set("livepatch_functions_checked", {}, enabled.length);
+  set("livepatch_functions_not_redirected", {}, 0);
+  for (const { labels } of enabled) set("livepatch_function_redirected", labels, 1);
+  set("livepatch_function_redirected_truncated", {}, 0);
+
+  const probed = all.flatMap(({ labels }) => {
+    const p = probes[labels.function];
+    return p === undefined ? [] : [{ labels, ...p }];
+  });
+  set("livepatch_functions_kprobed", {}, probed.filter((p) => p.entry + p.body > 0).length);
+  set("livepatch_functions_ftrace_shared", {}, probed.filter((p) => p.ftraceUsers > 0).length);
+  set("livepatch_functions_ipmodify_conflict", {}, 0);
+  for (const { labels, entry, body, ftraceUsers } of probed) {
+    if (entry > 0) set("livepatch_function_kprobes", { ...labels, position: "entry" }, entry);
+    if (body > 0) set("livepatch_function_kprobes", { ...labels, position: "body" }, body);
+    if (ftraceUsers > 0) set("livepatch_function_ftrace_users", labels, ftraceUsers);
+  }
+  set("livepatch_function_probes_truncated", {}, 0);
   return series;
 }

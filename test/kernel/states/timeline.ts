@@ -19,15 +19,16 @@ const LP = "/sys/kernel/livepatch";
 const TAINTED = "OEK"; // out-of-tree, unsigned, live patch: what our modules add
 const TAINT_ALERTS = newTaintAlerts(TAINTED); // none: K, O and E come with every live patch
 
-const applied = (name: string, objects: Record<string, number> = { vmlinux: 1 }): PatchModel => ({
+/** A patch applied, with the functions it replaces by object (test/kernel/modules/). */
+const applied = (name: string, objects: Record<string, readonly string[]>): PatchModel => ({
   name,
   state: "applied",
   objects,
 });
-const BASIC = applied("lp_basic");
-const SECOND = applied("lp_second");
-const BUSY = applied("lp_busy", { lp_busy_target: 1 });
-const CUMULATIVE = applied("lp_cumulative");
+const BASIC = applied("lp_basic", { vmlinux: ["cmdline_proc_show"] });
+const SECOND = applied("lp_second", { vmlinux: ["execdomains_proc_show"] });
+const BUSY = applied("lp_busy", { lp_busy_target: ["busy_wait_fn"] });
+const CUMULATIVE = applied("lp_cumulative", { vmlinux: ["cmdline_proc_show"] });
 
 /** Loaded modules and their taint letters: e1000 is Debian's, signed and in tree. */
 const modules = (...names: string[]): Record<string, string> =>
@@ -36,8 +37,13 @@ const modules = (...names: string[]): Record<string, string> =>
     ...names.map((n): [string, string] => [n, n === "lp_busy_target" ? "OE" : TAINTED]),
   ]);
 
+/** The host in a state of this timeline, whose exporter runs the collectors of patched functions too. */
 const host = (model: Omit<HostModel, "taint"> & { taint?: string }): ReturnType<typeof hostSeries> =>
-  hostSeries({ taint: TAINTED, ...model });
+  hostSeries({ taint: TAINTED, functions: {}, ...model });
+
+/** ftrace's view of the patched functions, as the kernel prints it (tracefs is mounted in the guest). */
+const enabledFunctions = (ctx: ScenarioContext): Promise<string> =>
+  ctx.vm.sh("cat /sys/kernel/tracing/enabled_functions");
 
 const withoutPatch = (...names: string[]): string[] => names.map((m) => `warn module_without_patch ${m}`);
 const moduleAlerts = (...names: string[]): string[] =>
@@ -108,6 +114,9 @@ const LOG_DISABLED: KmsgModel = {
   },
   lastTransition: { ...LOG_CUMULATIVE.lastTransition, lp_cumulative: "unpatching" },
 };
+
+/** The subject of busy_wait_fn's findings: its function directory under /sys/kernel/livepatch. */
+const BUSY_WAIT_FN = "lp_busy/lp_busy_target/busy_wait_fn,1";
 
 const states: State[] = [
   {
@@ -197,6 +206,9 @@ const states: State[] = [
       await waitKernelLog(vm, "livepatch: signaling remaining tasks", 90_000);
       assert.equal((await vm.sh(`cat ${LP}/lp_busy/transition`)).trim(), "1", "lp_busy's transition ended by itself");
       ctx.notes.set("kthread", pid);
+      // The frame the exporter must name: the kernel's own view of where the kthread sleeps.
+      const stack = await vm.sh(`cat /proc/${pid}/task/${pid}/stack`);
+      ctx.notes.set("kthread frame", /busy_wait_fn\+0x[0-9a-f]+\/0x[0-9a-f]+ \[lp_busy_target\]/.exec(stack)?.[0]);
       // When the kernel logged the start: btime + the record's microseconds since boot.
       ctx.notes.set(
         "transition start",
@@ -208,7 +220,8 @@ const states: State[] = [
     },
     expect: (ctx) => {
       const pid = note(ctx, "kthread") as number;
-      const blockedBy = `blocked by pid ${pid} tid ${pid} lp_busy_kthread`;
+      const frame = note(ctx, "kthread frame") as string;
+      const blockedBy = `blocked by pid ${pid} tid ${pid} lp_busy_kthread, inside busy_wait_fn (lp_busy_target)`;
       const start = note(ctx, "transition start") as number;
       const since = `since ${reportTime(start)} (kernel log)`;
       return {
@@ -218,16 +231,35 @@ const states: State[] = [
           transition: {
             patch: "lp_busy",
             direction: "patching",
-            blockers: [{ pid, tid: pid, comm: "lp_busy_kthread" }],
+            blockers: [
+              {
+                pid,
+                tid: pid,
+                comm: "lp_busy_kthread",
+                inside: { object: "lp_busy_target", function: "busy_wait_fn" },
+              },
+            ],
           },
         }),
         check: {
           exitCode: 1,
           ready: false,
-          // One problem, one cause: the transition, with who blocks it; the patch itself is info.
+          // One problem, one cause: the transition, with who blocks it and where; the patch itself is info.
           problems: ["fail no_transition_in_progress lp_busy"],
-          includes: ["info patch lp_busy", "ok patch lp_basic", "ok patch lp_second"],
-          texts: ["fail: a transition is in progress (lp_busy, patching) and 1 thread blocks it"],
+          includes: [
+            "info patch lp_busy",
+            "ok patch lp_basic",
+            "ok patch lp_second",
+            "ok redirection",
+            `info patched_function ${BUSY_WAIT_FN}`,
+            "ok probes",
+          ],
+          texts: [
+            "fail: a transition is in progress (lp_busy, patching) and 1 thread blocks it",
+            "ok: ftrace redirects all 3 function(s) of the enabled patches",
+            "info: lp_busy: busy_wait_fn (lp_busy_target), redirected by ftrace",
+          ],
+          details: [`no_transition_in_progress: ${blockedBy} at ${frame}`],
         },
         landing: [
           `${NOT_READY}: a transition is in progress (lp_busy, patching) and 1 thread blocks it.`,
@@ -235,10 +267,20 @@ const states: State[] = [
           blockedBy,
           since,
           "Runbook: what to do",
+          "lp_busy: busy_wait_fn (lp_busy_target), redirected by ftrace",
         ],
         alerts: [...TAINT_ALERTS, `${STUCK_ALERT}{direction=patching,patch=lp_busy,severity=warning}`],
         kmsg: { ...LOG_STUCK, start: { patch: "lp_busy", direction: "patching", seconds: start } },
         extra: {
+          "the kthread's kernel stack is inside busy_wait_fn, as the exporter says": () => {
+            assert.match(frame, /^busy_wait_fn\+0x[0-9a-f]+\/0x[0-9a-f]+ \[lp_busy_target\]$/);
+          },
+          "ftrace hooks every patched function with the live patch handler (enabled_functions)": async (c) => {
+            const text = await enabledFunctions(c);
+            for (const fn of ["cmdline_proc_show", "execdomains_proc_show", "busy_wait_fn \\[lp_busy_target\\]"]) {
+              assert.match(text, new RegExp(`^${fn} \\(1\\) .*\\(klp_ftrace_handler\\+`, "m"), text);
+            }
+          },
           "check says since when the transition runs, by the kernel log, and for how long": (_c, observed) => {
             const running = parseReport(observed.check).findings.find((f) => f.id === "no_transition_in_progress");
             assert.equal(running?.facts["started_at"], reportTime(start));
@@ -323,6 +365,77 @@ const states: State[] = [
             (a) => a.labels["alertname"] === STUCK_ALERT,
           );
           assert.deepEqual(active, []);
+        },
+      },
+    }),
+  },
+  {
+    // Probes stay for the rest of the timeline: once lp_cumulative has replaced lp_busy and lp_second, they
+    // sit on functions no patch replaces, and the exporter must report none of them.
+    name: "probes on patched functions: kprobes on busy_wait_fn, a function tracer on execdomains_proc_show",
+    enter: async (ctx) => {
+      const frame = note(ctx, "kthread frame") as string;
+      // The return address in the kthread's frame is an instruction boundary inside busy_wait_fn's body.
+      const body = /\+(0x[0-9a-f]+)\//.exec(frame)?.[1] ?? "";
+      await ctx.vm.sh(
+        [
+          "cd /sys/kernel/tracing",
+          "echo 'p:lp_entry lp_busy_target:busy_wait_fn' >> kprobe_events",
+          `echo 'p:lp_body lp_busy_target:busy_wait_fn+${Number(body)}' >> kprobe_events`,
+          "echo 1 > events/kprobes/lp_entry/enable",
+          "echo 1 > events/kprobes/lp_body/enable",
+          "echo execdomains_proc_show > set_ftrace_filter",
+          "echo function > current_tracer",
+        ].join(" && "),
+      );
+      await settle(ctx.vm, ["lp_basic", "lp_second", "lp_busy"]);
+    },
+    expect: () => ({
+      metrics: host({
+        patches: [BASIC, SECOND, BUSY],
+        modules: modules("lp_basic", "lp_second", "lp_busy_target", "lp_busy"),
+        functions: {
+          probes: {
+            // The entry kprobe is armed through ftrace: a second user of the call site.
+            busy_wait_fn: { entry: 1, body: 1, ftraceUsers: 1 },
+            execdomains_proc_show: { entry: 0, body: 0, ftraceUsers: 1 },
+          },
+        },
+      }),
+      check: {
+        exitCode: 1,
+        ready: true,
+        // The forced transition of the state before stays in the kernel log.
+        problems: [`warn kprobe_in_patched_body ${BUSY_WAIT_FN}`, FORCED],
+        includes: [
+          "ok redirection",
+          `info kprobe_at_patched_entry ${BUSY_WAIT_FN}`,
+          `info ftrace_shared ${BUSY_WAIT_FN}`,
+          "info ftrace_shared lp_second/vmlinux/execdomains_proc_show,1",
+        ],
+        texts: [
+          "warn: 1 kprobe(s) in the body of lp_busy: busy_wait_fn (lp_busy_target): they never fire once every task runs the replacement",
+          "info: 1 kprobe(s) at the entry of lp_busy: busy_wait_fn (lp_busy_target)",
+          "info: 1 other ftrace user(s) on lp_second: execdomains_proc_show (vmlinux): a tracer, a kprobe or a BPF program",
+        ],
+      },
+      landing: [READY, "kprobe(s) in the body of lp_busy: busy_wait_fn (lp_busy_target)"],
+      alerts: [...TAINT_ALERTS, FORCED_ALERT],
+      kmsg: LOG_FORCED,
+      extra: {
+        "the kernel lists the probes, and two ftrace users on both functions": async (c) => {
+          const probes = await c.vm.sh("cat /sys/kernel/debug/kprobes/list");
+          assert.match(probes, /\bk\s+busy_wait_fn\+0x0\s+lp_busy_target\s+\[FTRACE\]/, probes);
+          assert.match(probes, /\bk\s+busy_wait_fn\+0x[1-9a-f][0-9a-f]*\s+lp_busy_target/, probes);
+          const text = await enabledFunctions(c);
+          assert.match(text, /^busy_wait_fn \[lp_busy_target\] \(2\) R I/m, text);
+          assert.match(text, /^execdomains_proc_show \(2\) {2,}I/m, text);
+        },
+        "ftrace cannot be switched off under a patch (EBUSY since 5.5), so it cannot void one": async (c) => {
+          const result = await c.vm.exec("sysctl -w kernel.ftrace_enabled=0");
+          assert.notEqual(result.rc, 0, output(result));
+          assert.match(output(result), /Device or resource busy/);
+          assert.equal((await c.vm.sh("cat /proc/sys/kernel/ftrace_enabled")).trim(), "1");
         },
       },
     }),
@@ -457,7 +570,12 @@ const states: State[] = [
 export const MAIN_TIMELINE: Scenario = {
   name: "main",
   title: "live kernel: the main timeline, one VM, Prometheus and Alertmanager on the host",
-  exporterFlags: ["--collector.transition.blocking-threads"],
+  exporterFlags: [
+    "--collector.transition.blocking-threads",
+    "--collector.functions",
+    "--collector.redirection",
+    "--collector.probes",
+  ],
   alerting: true,
   states,
 };
