@@ -175,13 +175,14 @@ const TRANSITION_FAMILIES = Object.keys(COLLECTORS.transition.view.metrics);
 /** No live patch loaded since boot: no patch series, no K, O or E. */
 export function unpatched(m: HostMetrics): HostMetrics {
   const patches = m.value("livepatch_patches") ?? 0;
-  return withoutTaint(m, LIVEPATCH_TAINT)
-    .without(...PATCH_FAMILIES.slice(1))
-    .set("livepatch_patches", {}, 0)
-    .map("livepatch_modules_tainted", (s) =>
-      ["K", "O", "E"].includes(s.labels["flag"] ?? "") ? { ...s, value: 0 } : s,
-    )
-    .map("livepatch_modules_loaded", (s) => ({ ...s, value: Math.max(0, s.value - patches) }));
+  return (
+    withoutTaint(m, LIVEPATCH_TAINT)
+      .without(...PATCH_FAMILIES.slice(1))
+      .set("livepatch_patches", {}, 0)
+      // Only the letters some module carries have a series.
+      .map("livepatch_modules_tainted", (s) => (["K", "O", "E"].includes(s.labels["flag"] ?? "") ? undefined : s))
+      .map("livepatch_modules_loaded", (s) => ({ ...s, value: Math.max(0, s.value - patches) }))
+  );
 }
 
 /** A new patch switching threads (from the golden host stuck in transition). */

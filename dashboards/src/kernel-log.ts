@@ -187,21 +187,21 @@ export function fleetKernelLogRow(
         orZero(`count(${byJob("livepatch_kmsg_readable")} == 0)`),
       ),
       timeSeriesPanel({
-        title: "Refused module loads",
+        title: "Hosts that refused a module load within the hour",
         description: describe(
-          "Module loads the kernel refused across the selected jobs, by reason (livepatch_kmsg_refused_module_loads_total).",
-          ["livepatch_kmsg_refused_module_loads_total"],
+          "Hosts whose kernel refused a module load within the hour before each point, by reason (from the refusal's time in the log, as LivepatchModuleLoadRefused).",
+          ["livepatch_kmsg_last_refused_module_load_timestamp_seconds"],
         ),
         unit: "none",
         w: 16,
         h: 4,
         targets: [
           series(
-            `sum by (reason) (increase(${byJob("livepatch_kmsg_refused_module_loads_total")}[$__rate_interval]))`,
+            `count by (reason) (time() - ${byJob("livepatch_kmsg_last_refused_module_load_timestamp_seconds")} < 3600)`,
             "{{reason}}",
           ),
         ],
-        noValue: "No host reports its kernel log",
+        noValue: "None refused within the hour (or no host reports its kernel log)",
       }),
       tablePanel({
         title: "Running transitions, longest first",

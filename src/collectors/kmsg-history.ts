@@ -66,12 +66,19 @@ export interface KmsgLog {
   readonly malformed: number;
   readonly events: readonly Counted<LivepatchEvent>[];
   readonly moduleEvents: readonly Counted<ModuleEvent>[];
-  readonly refusals: ReadonlyMap<RefusalReason, number>;
+  /** The refused module loads by reason, only the reasons seen, in REFUSAL_REASONS' order. */
+  readonly refusals: ReadonlyMap<RefusalReason, Refusals>;
   readonly patches: readonly PatchLog[];
   /** The transition the log shows running (opened, not completed). */
   readonly open: { readonly patch: string; readonly entry: TransitionEntry } | undefined;
   /** Sequence number of the last record read. */
   readonly lastSeq: number | undefined;
+}
+
+export interface Refusals {
+  readonly count: number;
+  /** When the last of them was logged, in microseconds since boot. */
+  readonly lastUsec: number;
 }
 
 interface PatchState {
@@ -90,7 +97,7 @@ export class KmsgHistory {
   private lastSeq: number | undefined;
   private readonly events = new Map<string, number>();
   private readonly moduleEvents = new Map<string, number>();
-  private readonly refusals = new Map<RefusalReason, number>(REFUSAL_REASONS.map((r) => [r, 0]));
+  private readonly refusals = new Map<RefusalReason, Refusals>();
   private readonly patches = new Map<string, PatchState>();
   private readonly modules = new Set<string>();
   private open: { patch: string; entry: TransitionEntry } | undefined;
@@ -130,7 +137,12 @@ export class KmsgHistory {
       malformed: this.malformed,
       events: counted<LivepatchEvent>(this.events),
       moduleEvents: counted<ModuleEvent>(this.moduleEvents),
-      refusals: new Map(this.refusals),
+      refusals: new Map(
+        REFUSAL_REASONS.flatMap((reason) => {
+          const seen = this.refusals.get(reason);
+          return seen === undefined ? [] : [[reason, seen] as const];
+        }),
+      ),
       patches: [...this.patches].map(([name, state]) => this.patchLog(name, state)),
       open: this.open,
       lastSeq: this.lastSeq,
@@ -161,7 +173,7 @@ export class KmsgHistory {
     if (message.source === "module") {
       const module = this.moduleName(message.module);
       increment(this.moduleEvents, key(message.event, module));
-      if (message.refusal !== undefined) this.refuse(message.refusal);
+      if (message.refusal !== undefined) this.refuse(message.refusal, record);
       return;
     }
     this.livepatch(message.message, record);
@@ -202,7 +214,7 @@ export class KmsgHistory {
         if (this.enabling === patch) this.enabling = undefined;
         this.count("enable_failed", patch);
         this.count("cancelling", patch);
-        this.refuse("patch_enable_failed");
+        this.refuse("patch_enable_failed", record);
         return;
       }
       case "applying_to_module":
@@ -212,7 +224,7 @@ export class KmsgHistory {
         return;
       case "module_refused":
         this.count("module_refused", this.patch(message.patch));
-        this.refuse("patch_apply_failed");
+        this.refuse("patch_apply_failed", record);
         return;
       case "debug":
       case "other": {
@@ -277,8 +289,8 @@ export class KmsgHistory {
     increment(this.events, key(event, patch));
   }
 
-  private refuse(reason: RefusalReason): void {
-    this.refusals.set(reason, (this.refusals.get(reason) ?? 0) + 1);
+  private refuse(reason: RefusalReason, record: KmsgRecord): void {
+    this.refusals.set(reason, { count: (this.refusals.get(reason)?.count ?? 0) + 1, lastUsec: record.usec });
   }
 }
 

@@ -17,7 +17,7 @@ import type { KernelFacts } from "../collectors/kernel.js";
 import type { KmsgFacts } from "../collectors/kmsg.js";
 import type { TransitionEntry } from "../collectors/kmsg-history.js";
 import type { LivepatchFacts } from "../collectors/livepatch.js";
-import type { Direction } from "../parse/kmsg-messages.js";
+import type { Direction, RefusalReason } from "../parse/kmsg-messages.js";
 
 export interface TransitionStart {
   readonly patch: string;
@@ -29,6 +29,11 @@ export interface TransitionStart {
 export interface KmsgDerived {
   /** The transition in progress and its start; undefined when none is in progress. */
   readonly transitionStart: Fact<TransitionStart> | undefined;
+  /**
+   * When the last module load refused for each reason seen was logged, in
+   * seconds since the epoch; unknown without the boot time.
+   */
+  readonly lastRefusals: Fact<ReadonlyMap<RefusalReason, number>>;
 }
 
 export function kmsgDerived(
@@ -36,7 +41,15 @@ export function kmsgDerived(
   livepatch: LivepatchFacts | undefined,
   kernel: KernelFacts | undefined,
 ): KmsgDerived {
-  return { transitionStart: transitionStart(kmsg, livepatch, kernel) };
+  return { transitionStart: transitionStart(kmsg, livepatch, kernel), lastRefusals: lastRefusals(kmsg, kernel) };
+}
+
+function lastRefusals(kmsg: KmsgFacts, kernel: KernelFacts | undefined): Fact<ReadonlyMap<RefusalReason, number>> {
+  const refusals = kmsg.log?.refusals;
+  if (refusals === undefined || refusals.size === 0) return known(new Map());
+  const boot = kernel?.bootTimeSeconds;
+  if (boot?.state !== "ok") return unknown(boot?.state === "unknown" ? boot.reason : "dependency_failed");
+  return known(new Map([...refusals].map(([reason, seen]) => [reason, boot.value + seen.lastUsec / 1e6])));
 }
 
 function transitionStart(

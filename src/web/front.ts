@@ -15,7 +15,7 @@ import { webSamples } from "../views/exporter.js";
 import { MetricsRenderer } from "../views/metrics.js";
 import { Admission } from "./admission.js";
 import { ConnectionGuard } from "./connections.js";
-import { createGate, Rejections } from "./gate.js";
+import { createGate, possibleRejections, Rejections } from "./gate.js";
 import { WebConfigSource, type ActiveWebConfig } from "./reload.js";
 import { applyTls, createWebServer, type WebServer } from "./server.js";
 import { tlsRestartNeeded } from "./tls.js";
@@ -51,7 +51,11 @@ export function createFront(options: ExporterOptions, exporter: Exporter, log: L
     isReady: () => ready,
     runtimeInfo: () => (runtime ??= loadRuntimeInfo(RUNTIME_INFO_TIMEOUT_MS)),
     log,
-    extraSamples: () => webSamples({ configFile: web?.status(), rejected: rejections.snapshot() }),
+    extraSamples: () =>
+      webSamples({
+        configFile: web?.status(),
+        rejected: rejections.snapshot(possibleRejections(options.web.maxRequests, web?.current)),
+      }),
   });
   const admission = new Admission(options.web.maxRequests);
   const gate = createGate({ active: () => web?.current, admission, rejections, log }, app);

@@ -30,16 +30,40 @@ const UNLIMITED_PATHS: ReadonlySet<string> = new Set(["/-/healthy", "/-/ready"])
 /** Retry-After of busy refusals, and the pace of refusals on one connection. */
 const RETRY_AFTER_SECONDS = 1;
 
+/**
+ * The refusals so far, by reason. A reason is served from the first time the
+ * configuration could give it (at 0, so that increase() sees its first
+ * refusal) and from then on, even after a reload turned its feature off: a
+ * counter does not vanish. A reason the configuration cannot give costs no
+ * series (a host without basic authentication has no `unauthorized`).
+ */
 export class Rejections {
-  private readonly counts = new Map<RejectionReason, number>(REJECTION_REASONS.map((r) => [r, 0]));
+  private readonly counts = new Map<RejectionReason, number>();
 
   add(reason: RejectionReason): void {
     this.counts.set(reason, (this.counts.get(reason) ?? 0) + 1);
   }
 
-  snapshot(): ReadonlyMap<RejectionReason, number> {
-    return new Map(this.counts);
+  /** The counts of the reasons ever possible or seen, in REJECTION_REASONS' order. */
+  snapshot(possible: readonly RejectionReason[]): ReadonlyMap<RejectionReason, number> {
+    for (const reason of possible) if (!this.counts.has(reason)) this.counts.set(reason, 0);
+    const shown = new Map<RejectionReason, number>();
+    for (const reason of REJECTION_REASONS) {
+      const count = this.counts.get(reason);
+      if (count !== undefined) shown.set(reason, count);
+    }
+    return shown;
   }
+}
+
+/** The reasons a configuration can refuse for: request_body always, the others with their feature. */
+export function possibleRejections(maxRequests: number, active: ActiveWebConfig | undefined): RejectionReason[] {
+  const possible: RejectionReason[] = [];
+  if (maxRequests > 0) possible.push("max_requests");
+  if (active?.rateLimiter !== undefined) possible.push("rate_limit");
+  if (active?.auth !== undefined) possible.push("unauthorized", "auth_busy");
+  possible.push("request_body");
+  return possible;
 }
 
 export interface GateOptions {

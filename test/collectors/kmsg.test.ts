@@ -74,8 +74,21 @@ describe("kmsg collector", () => {
   });
 
   it("lockdown-integrity: two refused loads (finit_module, then init_module), not the boot's hibernation line", async () => {
-    const log = logOf(factsOf(await snapshotOf(realKernelTree("lockdown-integrity")), "kmsg"));
-    assert.equal(log.refusals.get("lockdown"), 2);
+    const snapshot = await snapshotOf(realKernelTree("lockdown-integrity"));
+    const log = logOf(factsOf(snapshot, "kmsg"));
+    const lockdown = log.refusals.get("lockdown");
+    assert.equal(lockdown?.count, 2);
+    assert.deepEqual([...log.refusals.keys()], ["lockdown"], "only the reasons seen");
+    // The last refusal's time: the boot time plus the record's time since boot.
+    const boot = factsOf(snapshot, "kernel").bootTimeSeconds;
+    assert.equal(boot.state, "ok");
+    assert.deepEqual(samples(snapshot, "livepatch_kmsg_last_refused_module_load_timestamp_seconds"), {
+      'livepatch_kmsg_last_refused_module_load_timestamp_seconds{"reason":"lockdown"}':
+        boot.value + lockdown.lastUsec / 1e6,
+    });
+    assert.deepEqual(Object.keys(samples(snapshot, "livepatch_kmsg_refused_module_loads_total")), [
+      'livepatch_kmsg_refused_module_loads_total{"reason":"lockdown"}',
+    ]);
     assert.deepEqual(log.moduleEvents, [{ event: "lockdown_rejected", name: "", count: 2 }]);
   });
 
@@ -100,7 +113,7 @@ describe("kmsg collector", () => {
       'livepatch_kmsg_patch_forced{"patch":"lp_basic"}': 0,
     });
     const log = logOf(factsOf(snapshot, "kmsg"));
-    assert.equal(log.refusals.get("patch_apply_failed"), 1);
+    assert.equal(log.refusals.get("patch_apply_failed")?.count, 1);
     assert.equal(log.patches.find((p) => p.name === "lkp_Ubuntu_6_14_0_15_generic_2")?.forcedAtUsec, 905_000_000);
   });
 

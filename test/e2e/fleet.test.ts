@@ -63,10 +63,11 @@ describe("a simulated fleet scraped by a real Prometheus", () => {
     const roots = fleet.roots;
     // Events while Prometheus watches: a new oops and warning, sysfs disappearing, a refused module.
     fs.writeFileSync(path.join(roots.get("tainted") ?? "", "proc/sys/kernel/tainted"), `${128 + 512}\n`);
-    fs.appendFileSync(
-      path.join(roots.get("patched") ?? "", KMSG_IN_TREE),
-      "5,379,9000000,-;Loading of unsigned module is rejected\n",
-    );
+    // The refusal happens now: its time in the log is now since the host's boot.
+    const patched = roots.get("patched") ?? "";
+    const btime = Number(/^btime (\d+)$/m.exec(fs.readFileSync(path.join(patched, "proc/stat"), "utf8"))?.[1]);
+    const usecNow = Math.round((Date.now() / 1000 - btime) * 1e6);
+    fs.appendFileSync(path.join(patched, KMSG_IN_TREE), `5,379,${usecNow},-;Loading of unsigned module is rejected\n`);
     fs.rmSync(path.join(roots.get("sysfs-vanishes") ?? "", "sys"), { recursive: true });
   });
 

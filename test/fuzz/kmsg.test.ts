@@ -174,7 +174,13 @@ describe("fuzz: the history of the log (kmsg-history.ts)", () => {
           assert.ok(LIVEPATCH_EVENTS.includes(e.event));
           assert.ok(e.count > 0);
         }
-        assert.deepEqual([...log.refusals.keys()], [...REFUSAL_REASONS]);
+        const reasons = [...log.refusals.keys()];
+        assert.deepEqual(
+          reasons,
+          [...REFUSAL_REASONS].filter((r) => reasons.includes(r)),
+          "seen reasons, in order",
+        );
+        for (const { count } of log.refusals.values()) assert.ok(count > 0);
         for (const p of log.patches) {
           if (p.lastCompleted !== undefined) assert.ok(p.lastCompleted.seconds >= 0);
           if (p.forced.state === "ok" && p.forced.value) assert.notEqual(p.forcedAtUsec, undefined);

@@ -53,6 +53,18 @@ describe("the exporter from its command line", () => {
     assert.match(second, /^livepatch_patch_enabled\{patch="lp_basic"\} 1$/m);
   });
 
+  it("refusal counters: only the reasons the configuration can give, at 0 until they happen", async () => {
+    const reasons = (body: string): string[] =>
+      [...body.matchAll(/^livepatch_exporter_http_requests_rejected_total\{reason="(\w+)"\} 0$/gm)].map(
+        (m) => m[1] ?? "",
+      );
+    const byDefault = await start(pathFlags(tree));
+    // No basic authentication and no rate limit without --web.config.file: no series for them.
+    assert.deepEqual(reasons(await (await fetch(`${byDefault.url}/metrics`)).text()), ["max_requests", "request_body"]);
+    const unlimited = await start([...pathFlags(tree), "--web.max-requests=0"]);
+    assert.deepEqual(reasons(await (await fetch(`${unlimited.url}/metrics`)).text()), ["request_body"]);
+  });
+
   it("--web.telemetry-path moves the metrics", async () => {
     const served = await start([...pathFlags(realKernelTree("clean")), "--web.telemetry-path=/lp"]);
     assert.equal((await fetch(`${served.url}/lp`)).status, 200);

@@ -179,6 +179,8 @@ describe("basic authentication over TLS", () => {
     }
     const again = await request(metrics, { ...tls, auth: "bob:bob-secret" });
     assert.match(again.body, /^livepatch_exporter_http_requests_rejected_total\{reason="unauthorized"\} 4$/m);
+    // Basic authentication is configured: its other refusal is served before it ever happens.
+    assert.match(again.body, /^livepatch_exporter_http_requests_rejected_total\{reason="auth_busy"\} 0$/m);
     assert.match(again.body, /^livepatch_exporter_web_config_reload_success 1$/m);
     const lint = promtool(["check", "metrics"], again.body);
     assert.equal(lint.status, 0, lint.output);

@@ -333,7 +333,7 @@ describe("kernel log history", () => {
       "unpatching_complete p": 1,
     });
     const log = history.snapshot();
-    assert.equal(log.refusals.get("patch_enable_failed"), 1);
+    assert.deepEqual(log.refusals.get("patch_enable_failed"), { count: 1, lastUsec: 3 });
     assert.equal(log.patches[0]?.lastCompleted, undefined);
   });
 
@@ -359,20 +359,17 @@ describe("kernel log history", () => {
     assert.equal(history.snapshot().records, 3);
   });
 
-  it("refusals by reason, zero for the reasons not seen", () => {
+  it("refusals by reason with the time of the last, only the reasons seen", () => {
     const history = historyOf(
       rec(0, 0, "Lockdown: insmod: unsigned module loading is restricted; see man kernel_lockdown.7"),
       rec(1, 1, "Loading of unsigned module is rejected"),
       rec(2, 2, "livepatch: patch 'p' failed for module 'nfsd', refusing to load module 'nfsd'"),
+      rec(3, 3, "Loading of unsigned module is rejected"),
     );
     assert.deepEqual(Object.fromEntries(history.snapshot().refusals), {
-      unsigned: 1,
-      unavailable_key: 0,
-      unsupported_crypto: 0,
-      lockdown: 1,
-      livepatch_unsupported: 0,
-      patch_apply_failed: 1,
-      patch_enable_failed: 0,
+      unsigned: { count: 2, lastUsec: 3 },
+      lockdown: { count: 1, lastUsec: 0 },
+      patch_apply_failed: { count: 1, lastUsec: 2 },
     });
   });
 

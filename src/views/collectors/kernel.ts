@@ -1,7 +1,12 @@
 // The kernel collector's metrics: the running kernel, its build configuration
 // and the host's OS.
-import { KCONFIG_SOURCES, type KernelFacts } from "../../collectors/kernel.js";
-import { bool, defineView, listed, spec } from "../view.js";
+import { KCONFIG_OPTIONS, KCONFIG_SOURCES, type KconfigOption, type KernelFacts } from "../../collectors/kernel.js";
+import { defineView, listed, spec } from "../view.js";
+
+/** CONFIG_MODULE_SIG is the label config_module_sig. */
+function optionLabel(option: KconfigOption): string {
+  return option.toLowerCase();
+}
 
 const METRICS = {
   livepatch_kernel_info: spec(
@@ -23,16 +28,10 @@ const METRICS = {
     "/proc/stat is unreadable",
   ),
   livepatch_kernel_config_info: spec(
-    ["source", "path"],
-    `A metric with a constant '1' value naming where the kernel build configuration was read (${listed(KCONFIG_SOURCES)}).`,
+    ["source", "path", ...KCONFIG_OPTIONS.map(optionLabel)],
+    `A metric with a constant '1' value naming where the kernel build configuration was read (${listed(KCONFIG_SOURCES)}) and labeled by the build options that matter for live patching, each y, m or n (not set): ${KCONFIG_OPTIONS.join(", ")}. CONFIG_HAVE_* options only say the architecture could.`,
     "/proc/config.gz, <rootfs>/boot/config-<release>, <rootfs>/lib/modules/<release>/config",
     "no configuration was found (see livepatch_fact_unavailable)",
-  ),
-  livepatch_kernel_config_option: spec(
-    ["option"],
-    "Whether a kernel build option that matters for live patching is set (y or m: 1; not set: 0). CONFIG_HAVE_* options only say the architecture could.",
-    "the kernel configuration",
-    "no configuration was found",
   ),
 } as const;
 
@@ -62,10 +61,9 @@ export const kernelView = defineView(METRICS, (sink, facts: KernelFacts) => {
   }
   if (facts.config.state === "ok") {
     const config = facts.config.value;
-    sink.emit("livepatch_kernel_config_info", { source: config.source, path: config.path }, 1);
-    for (const [option, value] of Object.entries(config.options)) {
-      sink.emit("livepatch_kernel_config_option", { option }, bool(value === "y" || value === "m"));
-    }
+    // One series for the build's options, not one per option: they change only with the kernel.
+    const options = Object.fromEntries(KCONFIG_OPTIONS.map((option) => [optionLabel(option), config.options[option]]));
+    sink.emit("livepatch_kernel_config_info", { source: config.source, path: config.path, ...options }, 1);
   } else {
     sink.unavailable("kernel_config", facts.config.state === "absent" ? "not_found" : facts.config.reason);
   }

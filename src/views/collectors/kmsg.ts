@@ -64,10 +64,16 @@ const METRICS = {
   ),
   livepatch_kmsg_refused_module_loads_total: spec(
     ["reason"],
-    `Module loads the kernel refused since boot, by the reason its log gives (${listed(REFUSAL_REASONS)}). modules_disabled=1 refuses without a log line (see livepatch_modules_disabled).`,
+    `Module loads the kernel refused since boot, by the reason its log gives (${listed(REFUSAL_REASONS)}); a reason with no refusal this boot has no series (alert on livepatch_kmsg_last_refused_module_load_timestamp_seconds, which increase() cannot miss). modules_disabled=1 refuses without a log line (see livepatch_modules_disabled).`,
     SOURCE,
-    UNREADABLE,
+    `no module load was refused for the reason since boot, or ${UNREADABLE}`,
     "counter",
+  ),
+  livepatch_kmsg_last_refused_module_load_timestamp_seconds: spec(
+    ["reason"],
+    "When the kernel last refused a module load for this reason, in seconds since the epoch (the log's time since boot plus the boot time): time() minus this is how long ago.",
+    `${SOURCE}, /proc/stat btime`,
+    `no module load was refused for the reason since boot, the boot time is unknown (see livepatch_fact_unavailable{name="kmsg_refusal_time"}), or ${UNREADABLE}`,
   ),
   livepatch_kmsg_patch_forced: spec(
     ["patch"],
@@ -107,9 +113,16 @@ export const kmsgView = defineView(METRICS, (sink, facts: KmsgFacts, derived) =>
   for (const e of log.moduleEvents) {
     sink.emit("livepatch_kmsg_module_events_total", { event: e.event, module: e.name }, e.count);
   }
-  for (const reason of REFUSAL_REASONS) {
-    sink.emit("livepatch_kmsg_refused_module_loads_total", { reason }, log.refusals.get(reason) ?? 0);
+  // Only the reasons seen: seven zero counters on every host would be 70,000 series in a fleet of 10,000.
+  for (const [reason, { count }] of log.refusals) {
+    sink.emit("livepatch_kmsg_refused_module_loads_total", { reason }, count);
   }
+  const lastRefusals = derived.kmsg?.lastRefusals;
+  if (lastRefusals?.state === "ok") {
+    for (const [reason, seconds] of lastRefusals.value) {
+      sink.emit("livepatch_kmsg_last_refused_module_load_timestamp_seconds", { reason }, seconds);
+    }
+  } else if (lastRefusals?.state === "unknown") sink.unavailable("kmsg_refusal_time", lastRefusals.reason);
   let forcedUnknown = false;
   for (const patch of log.patches) {
     if (patch.name === "") continue;

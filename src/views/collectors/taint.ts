@@ -27,9 +27,9 @@ const METRICS = {
   ),
   livepatch_modules_tainted: spec(
     ["flag"],
-    "Number of loaded modules whose own taint includes this letter.",
+    "Number of loaded modules whose own taint includes this letter; a letter no loaded module carries has no series.",
     "/proc/modules",
-    "/proc/modules is unreadable",
+    "no loaded module carries the letter, or /proc/modules is unreadable",
   ),
 } as const;
 
@@ -42,6 +42,7 @@ export const taintView = defineView(METRICS, (sink, facts: TaintFacts, derived) 
   for (const bit of facts.decoded.unknownBits) sink.emit("livepatch_kernel_taint_unknown_bit", { bit: String(bit) }, 1);
   const letters = derived.moduleTaintLetters;
   if (letters?.state === "ok") {
-    for (const [flag, count] of letters.value) sink.emit("livepatch_modules_tainted", { flag }, count);
+    // Only the letters some module carries (a live-patched host: K, O and E), as for the kernel's own flags.
+    for (const [flag, count] of letters.value) if (count > 0) sink.emit("livepatch_modules_tainted", { flag }, count);
   }
 });

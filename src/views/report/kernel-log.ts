@@ -109,8 +109,7 @@ function forcedFindings(log: KmsgLog, kernel: KernelFacts | undefined): Finding[
 
 function refusalFindings(log: KmsgLog): Finding[] {
   const findings: Finding[] = [];
-  for (const [reason, count] of log.refusals) {
-    if (count === 0) continue;
+  for (const [reason, { count }] of log.refusals) {
     const failure = PATCH_FAILURES[reason];
     const patches = failure === undefined ? [] : log.events.filter((e) => e.event === failure.event);
     findings.push(

@@ -270,8 +270,10 @@ export function hostSeries(model: HostModel): Series {
 
   const modules = Object.values(model.modules);
   set("livepatch_modules_loaded", {}, modules.length);
+  // Only the letters some loaded module carries have a series.
   for (const flag of MODULE_TAINT_LETTERS) {
-    set("livepatch_modules_tainted", { flag }, modules.filter((letters) => letters.includes(flag)).length);
+    const count = modules.filter((letters) => letters.includes(flag)).length;
+    if (count > 0) set("livepatch_modules_tainted", { flag }, count);
   }
   set("livepatch_modules_supported", {}, 1);
   set("livepatch_modules_disabled", {}, model.modulesDisabled === true ? 1 : 0);
