@@ -69,6 +69,10 @@ async function bundle(outfile: string, version: string, revision: string): Promi
     format: "cjs",
     target: "node20",
     plugins: [embedVersion(version, revision)],
+    // Before any module is evaluated: V8's memory-over-speed heuristics, the one footprint flag that works
+    // after start-up and that NODE_OPTIONS refuses (docs/performance.md, "Memory"). The others come
+    // through NODE_OPTIONS (the .deb's unit sets them).
+    banner: { js: 'require("node:v8").setFlagsFromString("--optimize-for-size");' },
     // Licence headers of the bundled code stay with it.
     legalComments: "eof",
     metafile: true,

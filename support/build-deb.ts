@@ -61,9 +61,24 @@ const UNIT_HEADERS: Record<(typeof UNITS)[number], string> = {
 `,
 };
 
-/** A unit of deploy/systemd as the package installs it: its own header, the packaged binary's path. */
+/**
+ * The V8 flags a single executable takes, through NODE_OPTIONS: it has no node command line, and NODE_OPTIONS
+ * refuses --optimize-for-size and --single-threaded (the binary sets the first itself; docs/performance.md,
+ * "Memory"). /etc/default/livepatch_exporter may set NODE_OPTIONS instead: EnvironmentFile= comes later.
+ */
+export const PACKAGED_NODE_OPTIONS = "--max-semi-space-size=1 --v8-pool-size=1";
+
+/**
+ * A unit of deploy/systemd as the package installs it: its own header, the packaged binary's path, and the
+ * binary's V8 flags.
+ */
 export function packagedUnit(name: (typeof UNITS)[number], source: string): string {
-  const body = source.slice(source.search(/^\[/m));
+  const body = source
+    .slice(source.search(/^\[/m))
+    .replace(
+      /^\[Service\]\n/m,
+      `[Service]\n# The single binary's V8 flags (a 1 MB young generation, one platform thread): less resident memory.\nEnvironment="NODE_OPTIONS=${PACKAGED_NODE_OPTIONS}"\n`,
+    );
   const text = UNIT_HEADERS[name] + body.replaceAll("/usr/local/bin/livepatch_exporter", `/usr/bin/${BINARY_NAME}`);
   if (/npm|\/usr\/local/.test(text)) throw new Error(`${name}: the packaged unit still mentions npm or /usr/local`);
   return text;

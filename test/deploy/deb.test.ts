@@ -51,6 +51,16 @@ function unitValues(text: string, key: string): string[] {
   return [...text.matchAll(new RegExp(`^${key}=(.*)$`, "gm"))].map((m) => (m[1] ?? "").trim());
 }
 
+/** The variables of a unit's Environment= lines ("KEY=value with spaces" quoted as systemd reads them). */
+function unitEnvironment(unit: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const value of unitValues(unit, "Environment")) {
+    const match = /^"?([A-Za-z_][A-Za-z0-9_]*)=(.*?)"?$/.exec(value);
+    if (match?.[1] !== undefined) env[match[1]] = match[2] ?? "";
+  }
+  return env;
+}
+
 /** KEY=value lines of an EnvironmentFile (comments and blank lines skipped). */
 function environmentFile(file: string): Record<string, string> {
   const env: Record<string, string> = {};
@@ -173,8 +183,13 @@ describe("the .deb on this machine", { skip }, () => {
     const command = (unitValues(unit, "ExecStart")[0] ?? "").split(/\s+/);
     assert.equal(command[0], `/usr/bin/${BINARY_NAME}`);
     assert.deepEqual(unitValues(unit, "CapabilityBoundingSet"), [""]);
-    const env = { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", ...environmentFile((environment ?? "").replace(/^-/, "")) };
-    const exporter = await startExporter([], {
+    const env = {
+      PATH: "/usr/sbin:/usr/bin:/sbin:/bin",
+      ...unitEnvironment(unit),
+      ...environmentFile((environment ?? "").replace(/^-/, "")),
+    };
+    // The extended runtime metrics show the heap's spaces: the unit's V8 flags must reach the binary.
+    const exporter = await startExporter(["--web.exporter-metrics.extended"], {
       command: [
         "setpriv",
         `--reuid=${user}`,
@@ -200,6 +215,8 @@ describe("the .deb on this machine", { skip }, () => {
       assert.match(body, new RegExp(`^livepatch_exporter_build_info\\{version="${built.binary.version}",`, "m"));
       assert.match(body, /^livepatch_scrape_collector_success\{collector="taint"\} 1$/m, "read this host's /proc");
       assert.match(body, /^livepatch_kernel_info\{/m);
+      const newSpace = Number(/^nodejs_heap_space_size_total_bytes\{space="new"\} (\d+)$/m.exec(body)?.[1]);
+      assert.ok(newSpace <= 2 * 1024 * 1024, `the unit's --max-semi-space-size=1: new space ${newSpace} bytes`);
     } finally {
       assert.equal(await exporter.stop(), 0);
     }
