@@ -6,7 +6,7 @@
 import { startExporter } from "../support/exporter-process.js";
 import { installWays, type InstallWay } from "../support/install-ways.js";
 import { runLoad, type LoadTool } from "./load.js";
-import { residentMemory } from "./processes.js";
+import { treeResidentMemory } from "./processes.js";
 import { scrapeSequentially } from "./scrape.js";
 import { sleep } from "./stats.js";
 
@@ -42,7 +42,7 @@ export async function measureInstallWays(
         await scrapeSequentially(url, 1);
         await sleep(1000);
       }
-      const rest = residentMemory(pid).rss;
+      const rest = treeResidentMemory(pid).rss;
       for (const [connections, headers] of [
         [1, {}],
         [8, {}],
@@ -50,7 +50,7 @@ export async function measureInstallWays(
       ] as const) {
         await runLoad(options.tool, url, connections, options.loadSeconds, headers, options.wrkPath);
       }
-      const after = residentMemory(pid);
+      const after = treeResidentMemory(pid);
       results.push({ way, rest, afterLoad: after.rss, peak: after.peak });
     } finally {
       await exporter.stop();

@@ -141,6 +141,41 @@ export function residentMemory(pid: number): { rss: number; peak: number } {
   return { rss: kib("VmRSS") * 1024, peak: kib("VmHWM") * 1024 };
 }
 
+/** The process and its descendants, from /proc/<pid>/stat's parent pids. */
+export function processTree(pid: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch {
+      // The process exited meanwhile.
+    }
+  }
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) {
+    for (const [child, parent] of parentOf) if (parent === tree[i]) tree.push(child);
+  }
+  return tree;
+}
+
+/**
+ * Resident memory of a process and its descendants together: a way that starts
+ * the exporter under a wrapper (tini in the container) is measured whole, not as
+ * the wrapper's own ~1 MB.
+ */
+export function treeResidentMemory(pid: number): { rss: number; peak: number } {
+  let rss = 0;
+  let peak = 0;
+  for (const member of processTree(pid)) {
+    const one = residentMemory(member);
+    rss += one.rss;
+    peak += one.peak;
+  }
+  return { rss, peak };
+}
+
 /**
  * CPU time (user + system, all threads) a process has used, in seconds, from
  * /proc/<pid>/stat. Divided by the requests served, it is the cost of a

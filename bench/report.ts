@@ -414,7 +414,8 @@ function installSection(input: ReportInput, rows: readonly InstallMemory[]): str
     ),
     "At rest: after scrapes one second apart (a fast Prometheus). After load: then 1 and 8 connections and 1 " +
       `with gzip, ${input.settings.durationSeconds} s each. The container runs the Dockerfile's ENTRYPOINT and ENV ` +
-      "with this machine's node (the image's own Node.js may differ).",
+      "with this machine's node (the image's own Node.js may differ). Each way is measured with its descendants: " +
+      "the container's tini and node together; peak is the sum of each process's own peak.",
   ];
 }
 
