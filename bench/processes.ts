@@ -154,8 +154,9 @@ export function processTree(pid: number): number[] {
     }
   }
   const tree = [pid];
-  for (let i = 0; i < tree.length; i++) {
-    for (const [child, parent] of parentOf) if (parent === tree[i]) tree.push(child);
+  // The array iterator also visits the children pushed during the walk.
+  for (const member of tree) {
+    for (const [child, parent] of parentOf) if (parent === member) tree.push(child);
   }
   return tree;
 }
