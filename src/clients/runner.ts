@@ -58,7 +58,12 @@ export interface ClientRunnerOptions {
 
 export class ClientRunner implements ClientStateSource {
   private last: LastRun | undefined;
-  private readonly runs = new Map<RunResult, number>(RUN_RESULTS.map((r) => [r, 0]));
+  /**
+   * Runs by result: success from the start (at 0), a failure reason from the first run that failed for it.
+   * Nine failure reasons at 0 on every host with a client would be 90,000 series in a fleet of 10,000;
+   * livepatch_client_up and livepatch_client_error are what alerts read.
+   */
+  private readonly runs = new Map<RunResult, number>([["success", 0]]);
   private inFlight: Promise<LastRun | undefined> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -78,7 +83,9 @@ export class ClientRunner implements ClientStateSource {
     return {
       binary: this.options.binary,
       intervalSeconds: this.options.intervalMs / 1000,
-      runs: new Map(this.runs),
+      runs: new Map(
+        RUN_RESULTS.flatMap((result) => (this.runs.has(result) ? [[result, this.runs.get(result) ?? 0]] : [])),
+      ),
       last: this.last,
     };
   }

@@ -51,7 +51,7 @@ const METRICS = {
   ),
   livepatch_client_runs_total: spec(
     ["client", "result"],
-    "Client runs since the exporter started, by result: success or the reason of the failure (as livepatch_client_error).",
+    "Client runs since the exporter started, by result: success (from the start, at 0) or the reason of the failure (as livepatch_client_error), which has a series from the first run that failed for it.",
     "exporter",
     "never, while the client is enabled",
     "counter",
