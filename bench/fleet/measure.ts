@@ -1,15 +1,19 @@
 // The measured part: the fleet scraped live by a Prometheus that loads every
-// rule file as it is; its rule groups watched on their own first, then every
-// rule and every dashboard query run and timed.
+// rule file as it is; its rule groups watched on their own first, with who had
+// the CPU meanwhile; then the scrapes and rules stopped, and every rule and
+// every dashboard query run and timed at the last live instant, with
+// Prometheus to themselves (as a Prometheus sized for its fleet would be).
 import fs from "node:fs";
 import path from "node:path";
 import { stringify } from "yaml";
 import type { Dashboard } from "../../dashboards/src/model.js";
 import { runDashboard, type QueryRun } from "./dashboards.js";
 import type { SimulatedHost } from "./host.js";
+import { cpuWindow } from "./cpu.js";
 import { serveFleet } from "./live.js";
 import { Observer, scrapedTargets } from "./observe.js";
 import { Prometheus, selfMetric, sleep, type Measured } from "./prometheus.js";
+import { cpuSeconds } from "../processes.js";
 import type { RuleRun, SimulationResult } from "./report.js";
 import { intervalSeconds, type RuleGroup } from "./rules.js";
 import type { Run } from "./run.js";
@@ -29,6 +33,8 @@ export type Measurements = Pick<
   | "rules"
   | "dashboards"
   | "prometheusVersion"
+  | "liveCpu"
+  | "queryCpu"
 > & { readonly now: number };
 
 export async function measure(
@@ -71,7 +77,8 @@ export async function measure(
     await sleep(2 * options.scrapeSeconds * 1000);
     return Date.now();
   });
-  // The rule groups on their own first: the simulation's queries compete with them for the CPU.
+  // The rule groups on their own first, with the live scrapes: who had the CPU meanwhile is measured.
+  const watched = cpuWindow(prometheus.pid);
   await run.phase(`observe ${options.minEvaluations} evaluation(s) of every rule group`, async () => {
     const longest = Math.max(...groups.map((g) => intervalSeconds(g, options.scrapeSeconds)));
     const deadline = Date.now() + (options.minEvaluations + 1) * longest * 1000 + 120_000;
@@ -80,14 +87,22 @@ export async function measure(
       await sleep(2000);
     }
   });
+  const liveCpu = watched.end();
+  await observer.stop();
 
-  observer.busy = true;
+  // Everything the queries read was scraped by now; from here on nothing else runs.
   const now = Date.now() / 1000;
+  await run.phase("stop the scrapes and the rule groups, and wait for Prometheus to settle", async () => {
+    await prometheus.reload(quietConfig(options.scrapeSeconds));
+    await live.stop();
+    await settle(prometheus.pid);
+  });
+  const queries = cpuWindow(prometheus.pid);
   const rules = await run.phase("run every rule as a query", () => runRules(prometheus, groups, now, options.repeat));
   const dashboardRuns = await run.phase("run every dashboard query as Grafana does", () =>
     runDashboards(prometheus, fleet, dashboards, now, options),
   );
-  await observer.stop();
+  const queryCpu = queries.end();
   const self = await prometheus.selfMetrics();
   const memory = prometheus.memory();
   const measurements: Measurements = {
@@ -107,10 +122,30 @@ export async function measure(
     rules,
     dashboards: dashboardRuns,
     prometheusVersion: (await prometheus.api<{ version: string }>("status/buildinfo", {})).version,
+    liveCpu,
+    queryCpu,
   };
   await prometheus.stop();
   await live.stop();
   return measurements;
+}
+
+/** No target and no rule file: Prometheus keeps its data and does nothing but answer queries. */
+function quietConfig(seconds: number): string {
+  return stringify({ global: { scrape_interval: `${seconds}s`, evaluation_interval: `${seconds}s` } });
+}
+
+/**
+ * Waits until Prometheus uses under a tenth of a core over 5 s (the scrape loops' last staleness markers
+ * written, the rule groups stopped), for 3 minutes at most.
+ */
+async function settle(pid: number): Promise<void> {
+  const deadline = Date.now() + 180_000;
+  while (Date.now() < deadline) {
+    const before = cpuSeconds(pid);
+    await sleep(5000);
+    if ((cpuSeconds(pid) - before) / 5 < 0.1) return;
+  }
 }
 
 /** One job whose targets are the hosts' instance names, all scraped from the one loopback server. */

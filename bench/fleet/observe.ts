@@ -8,8 +8,6 @@ export interface Evaluation {
   /** When it started (ms since the epoch). */
   readonly at: number;
   readonly seconds: number;
-  /** Whether the simulation was running queries of its own meanwhile. */
-  readonly busy: boolean;
 }
 
 export interface GroupObservation {
@@ -17,7 +15,7 @@ export interface GroupObservation {
   readonly file: string;
   readonly intervalSeconds: number;
   readonly evaluations: Evaluation[];
-  /** Longest evaluation of each rule seen while no query of the simulation ran, in seconds, by position and name. */
+  /** Longest evaluation of each rule seen, in seconds, by position and name. */
   readonly rules: Record<string, number>;
   lastEvaluation: string;
 }
@@ -45,8 +43,6 @@ export class Observer {
   readonly groups = new Map<string, GroupObservation>();
   readonly ruleErrors = new Map<string, string>();
   peakRss = 0;
-  /** Set while the simulation runs queries of its own: evaluations then are told apart. */
-  busy = false;
   private stopped = false;
   private loop: Promise<void> | undefined;
 
@@ -90,21 +86,20 @@ export class Observer {
       }
       if (group.lastEvaluation === NEVER || group.lastEvaluation === seen.lastEvaluation) continue;
       seen.lastEvaluation = group.lastEvaluation;
-      const busy = this.busy;
-      seen.evaluations.push({ at: Date.parse(group.lastEvaluation), seconds: group.evaluationTime, busy });
+      seen.evaluations.push({ at: Date.parse(group.lastEvaluation), seconds: group.evaluationTime });
       for (const [index, rule] of group.rules.entries()) {
         const name = `${index + 1}. ${rule.name}`;
-        if (!busy) seen.rules[name] = Math.max(seen.rules[name] ?? 0, rule.evaluationTime);
+        seen.rules[name] = Math.max(seen.rules[name] ?? 0, rule.evaluationTime);
         if (rule.health === "err") this.ruleErrors.set(`${group.name}: ${rule.name}`, rule.lastError ?? "error");
       }
     }
   }
 
-  /** Whether every group has been seen evaluating at least `count` times since `since` (ms), with no query of ours. */
+  /** Whether every group has been seen evaluating at least `count` times since `since` (ms). */
   evaluatedSince(since: number, count: number): boolean {
     return (
       this.groups.size > 0 &&
-      [...this.groups.values()].every((g) => g.evaluations.filter((e) => e.at > since && !e.busy).length >= count)
+      [...this.groups.values()].every((g) => g.evaluations.filter((e) => e.at > since).length >= count)
     );
   }
 }

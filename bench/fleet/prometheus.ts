@@ -21,6 +21,7 @@ export class Prometheus {
     readonly url: string,
     private readonly child: ChildProcess,
     private readonly logs: string[],
+    private readonly configFile: string,
   ) {}
 
   static async start(options: PrometheusOptions): Promise<Prometheus> {
@@ -50,7 +51,7 @@ export class Prometheus {
       logs.push(chunk);
       if (logs.length > 200) logs.shift();
     });
-    const prometheus = new Prometheus(`http://127.0.0.1:${port}`, child, logs);
+    const prometheus = new Prometheus(`http://127.0.0.1:${port}`, child, logs, configFile);
     const deadline = Date.now() + 600_000;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`prometheus exited with ${child.exitCode}:\n${logs.join("")}`);
@@ -82,6 +83,20 @@ export class Prometheus {
     const killer = setTimeout(() => this.child.kill("SIGKILL"), 60_000);
     await exited;
     clearTimeout(killer);
+  }
+
+  /** Loads a new configuration (SIGHUP), and waits until Prometheus reports it loaded. */
+  async reload(config: string): Promise<void> {
+    const loadedAt = async (): Promise<number> =>
+      selfMetric(await this.selfMetrics(), "prometheus_config_last_reload_success_timestamp_seconds") ?? 0;
+    const before = await loadedAt();
+    fs.writeFileSync(this.configFile, config);
+    this.child.kill("SIGHUP");
+    const deadline = Date.now() + 120_000;
+    while ((await loadedAt()) <= before) {
+      if (Date.now() > deadline) throw new Error(`prometheus did not reload its configuration:\n${this.recentLogs}`);
+      await sleep(500);
+    }
   }
 
   /** Resident memory now and at its peak (VmRSS, VmHWM), in bytes. */

@@ -172,7 +172,16 @@ describe("request gate", () => {
     const aliceHash = hashSync("secret", 4);
     const stuck: (() => void)[] = [];
     // Every uncached comparison hangs until released: a flood of wrong passwords that fills the bcrypt budget.
-    const bcrypt = new BcryptQueue(
+    // Counts the comparisons asked for, so the test knows when the flood has filled the queue (on a loaded
+    // machine the fourth request can otherwise overtake the third).
+    class CountingQueue extends BcryptQueue {
+      asked = 0;
+      override tryCompare(password: string, hash: string): Promise<boolean> | undefined {
+        this.asked += 1;
+        return super.tryCompare(password, hash);
+      }
+    }
+    const bcrypt = new CountingQueue(
       (password) =>
         password === "secret"
           ? Promise.resolve(true)
@@ -186,7 +195,7 @@ describe("request gate", () => {
     assert.equal((await fetch(`${h.url}/metrics`, { headers: valid })).status, 200, "remembered from now on");
     const wrong = (i: number) => ({ authorization: `Basic ${Buffer.from(`alice:wrong${i}`).toString("base64")}` });
     const flood = [0, 1, 2].map((i) => fetch(`${h.url}/metrics`, { headers: wrong(i) }));
-    await until(() => stuck.length === 1);
+    await until(() => stuck.length === 1 && bcrypt.asked === 4);
     const beyond = await fetch(`${h.url}/metrics`, { headers: wrong(3) });
     assert.equal(beyond.status, 429, "the bcrypt budget is spent: refused at once");
     assert.equal(beyond.headers.get("retry-after"), "1");
