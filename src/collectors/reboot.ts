@@ -99,7 +99,7 @@ function modulesDir(listing: Fact<Listing>): Fact<ModulesDir> {
   if (listing.state === "unknown") return listing;
   const releases = listing.state === "ok" ? listing.value.entries.filter(isRelease).map((e) => e.name) : [];
   if (releases.length === 0 || listing.state !== "ok") return unknown("not_found");
-  return known({ releases, changedSeconds: seconds(listing.value.stats.mtimeMs) });
+  return known({ releases, changedSeconds: seconds(listing.value.mtimeMs) });
 }
 
 async function installedKernels(

@@ -21,11 +21,11 @@ export async function statRoot(files: FileAccess, hostPath: string): Promise<Fac
 
 export interface Listing {
   readonly entries: readonly Dirent[];
-  /** The directory's own stat. */
-  readonly stats: Stats;
+  /** When the directory last changed (an entry added, removed or renamed), from its own stat. */
+  readonly mtimeMs: number;
 }
 
 export async function listRoot(files: FileAccess, hostPath: string): Promise<Fact<Listing>> {
   const result = await files.listRoot(hostPath);
-  return result.ok ? known({ entries: result.entries, stats: result.stats }) : failureFact(result.failure);
+  return result.ok ? known({ entries: result.entries, mtimeMs: result.mtimeMs }) : failureFact(result.failure);
 }

@@ -50,6 +50,9 @@ export const pool = {
   fstat: (fd: number): Promise<fs.Stats> => call((cb) => fs.fstat(fd, cb)),
   lstat: (path: string): Promise<fs.Stats> => call((cb) => fs.lstat(path, cb)),
   stat: (path: string): Promise<fs.Stats> => call((cb) => fs.stat(path, cb)),
+  /** stat(2) with nanosecond times: tells whether a file changed since it was read (unchanged.ts). */
+  statExact: (path: string): Promise<fs.BigIntStats> => call((cb) => fs.stat(path, { bigint: true }, cb)),
+  fstatExact: (fd: number): Promise<fs.BigIntStats> => call((cb) => fs.fstat(fd, { bigint: true }, cb)),
   readlink: (path: string): Promise<string> => call((cb) => fs.readlink(path, cb)),
   realpath: (path: string): Promise<string> => call((cb) => fs.realpath(path, cb)),
   readdir: (path: string): Promise<fs.Dirent[]> => call((cb) => fs.readdir(path, { withFileTypes: true }, cb)),

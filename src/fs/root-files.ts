@@ -14,11 +14,15 @@
 //   the last one. Stats and listings go through that very descriptor.
 // - Only regular files are read (O_NONBLOCK, then fstat): a FIFO, socket or
 //   device is refused as not_regular.
-// - With --path.rootfs=/ nothing can be outside it: plain calls, no check.
+// - With --path.rootfs=/ nothing can be outside it: plain calls, no check; and
+//   what a file or listing held is kept while its stat says it is unchanged
+//   (unchanged.ts): one trip to the pool per scrape for a file that changes
+//   once in months. (Under another root every read is checked afresh.)
 import fs from "node:fs";
 import path from "node:path";
 import { lookup, resolveUnderRoot } from "./host-paths.js";
 import { pool } from "./pool.js";
+import { UnchangedMemory } from "./unchanged.js";
 import {
   CappedBuffer,
   errorCode,
@@ -36,18 +40,22 @@ const O_PATH = 0o10000000;
 const CHECKED_OPEN = O_PATH | fs.constants.O_NOFOLLOW;
 /** The file changed while it was being opened (a rename inside the root): a race, like a file that vanished. */
 const CHANGED: Failed = { ok: false, failure: "vanished", code: "ECHANGED" };
+const NOT_A_DIRECTORY: Failed = { ok: false, failure: "absent", code: "ENOTDIR" };
 
 type Opened = { readonly ok: true; readonly fd: number } | Failed;
 
-/** A directory's entries with their types, and the directory's own stat (its mtime says when it last changed). */
+/** A directory's entries with their types, and when it last changed (its mtime). */
 export type RootListResult =
-  { readonly ok: true; readonly entries: readonly fs.Dirent[]; readonly stats: fs.Stats } | Failed;
+  { readonly ok: true; readonly entries: readonly fs.Dirent[]; readonly mtimeMs: number } | Failed;
 type OpenedFile = { readonly ok: true; readonly fd: number; readonly stats: fs.Stats } | Failed;
 
 export class RootFiles {
   private real: Promise<string> | undefined;
   /** What each path component was in this scrape: /run or /lib/modules is looked up once, not once per file. */
   private lookups = new Map<string, Promise<string | undefined>>();
+  /** Under --path.rootfs=/: texts read, by cap and path, and listings, while their stat is unchanged. */
+  private readonly texts = new UnchangedMemory<ReadResult>();
+  private readonly listings = new UnchangedMemory<RootListResult>();
 
   constructor(private readonly rootfs: string) {}
 
@@ -68,31 +76,28 @@ export class RootFiles {
   async readText(hostPath: string, capBytes: number): Promise<ReadResult> {
     const root = await this.root();
     if (typeof root !== "string") return root;
-    let fd: number | undefined;
+    if (root === "/") return this.readUnchecked(path.resolve("/", hostPath), capBytes);
+    const opened = await this.openChecked(root, hostPath, READ_FLAGS | fs.constants.O_NOFOLLOW);
+    if (!opened.ok) return opened;
+    return (await readOpened(opened.fd, capBytes)).result;
+  }
+
+  /** Under --path.rootfs=/: what was read last time while the file's stat is unchanged, else a read. */
+  private async readUnchecked(file: string, capBytes: number): Promise<ReadResult> {
+    const name = `${capBytes}:${file}`;
+    let fd: number;
     try {
-      if (root === "/") {
-        fd = await pool.open(path.resolve("/", hostPath), READ_FLAGS);
-      } else {
-        const opened = await this.openChecked(root, hostPath, READ_FLAGS | fs.constants.O_NOFOLLOW);
-        if (!opened.ok) return opened;
-        fd = opened.fd;
-      }
-      const stats = await pool.fstat(fd);
-      if (!stats.isFile()) return NOT_REGULAR;
-      // A regular file: one read of its size (and a byte more, to see it did not grow past the cap) is the whole.
-      const size = Math.min(stats.size, capBytes) + 1;
-      const capped = new CappedBuffer(Buffer.allocUnsafe(size), capBytes, true, size);
-      for (;;) {
-        const wanted = capped.wanted();
-        const step = capped.advance(await pool.read(fd, capped.buffer, capped.total, wanted), wanted);
-        if (step === "too_large") return { ok: false, failure: "too_large", code: "EFBIG" };
-        if (step === "done") return { ok: true, text: capped.buffer.toString("utf8", 0, capped.total) };
-      }
+      const kept = this.texts.get(name, await pool.statExact(file));
+      if (kept !== undefined) return kept;
+      fd = await pool.open(file, READ_FLAGS);
     } catch (error) {
+      this.texts.forget(name);
       return failed(error);
-    } finally {
-      if (fd !== undefined) pool.close(fd);
     }
+    const { result, stats } = await readOpened(fd, capBytes);
+    if (stats === undefined) this.texts.forget(name);
+    else this.texts.keep(name, stats, result);
+    return result;
   }
 
   /** stat(2) of the file the host path names (links followed, inside the root). Never throws. */
@@ -106,27 +111,43 @@ export class RootFiles {
     return { ok: true, stats: opened.stats };
   }
 
-  /** The entries of a directory, with their types, and its stat. Never throws. */
+  /** The entries of a directory, with their types, and when it last changed. Never throws. */
   async list(hostPath: string): Promise<RootListResult> {
     const root = await this.root();
     if (typeof root !== "string") return root;
-    let dir = path.resolve("/", hostPath);
-    let fd: number | undefined;
-    if (root !== "/") {
-      const opened = await this.openChecked(root, hostPath, CHECKED_OPEN | fs.constants.O_DIRECTORY);
-      if (!opened.ok) return opened;
-      fd = opened.fd;
-      dir = fdPath(fd);
-    }
+    if (root === "/") return this.listUnchecked(path.resolve("/", hostPath));
+    const opened = await this.openChecked(root, hostPath, CHECKED_OPEN | fs.constants.O_DIRECTORY);
+    if (!opened.ok) return opened;
     try {
-      const stats = await pool.stat(dir);
-      if (!stats.isDirectory()) return { ok: false, failure: "absent", code: "ENOTDIR" };
-      return { ok: true, entries: await pool.readdir(dir), stats };
-    } catch (error) {
-      return failed(error);
+      return await listDirectory(fdPath(opened.fd));
     } finally {
-      if (fd !== undefined) pool.close(fd);
+      pool.close(opened.fd);
     }
+  }
+
+  /** Under --path.rootfs=/: the last listing while the directory's stat is unchanged, else a listing. */
+  private async listUnchecked(dir: string): Promise<RootListResult> {
+    let stats: fs.BigIntStats;
+    try {
+      stats = await pool.statExact(dir);
+    } catch (error) {
+      this.listings.forget(dir);
+      return failed(error);
+    }
+    const kept = this.listings.get(dir, stats);
+    if (kept !== undefined) return kept;
+    if (!stats.isDirectory()) return NOT_A_DIRECTORY;
+    let entries: fs.Dirent[];
+    try {
+      entries = await pool.readdir(dir);
+    } catch (error) {
+      this.listings.forget(dir);
+      return failed(error);
+    }
+    // The stat taken before listing: a change during the listing shows as a different stat next time.
+    const result: RootListResult = { ok: true, entries, mtimeMs: Number(stats.mtimeNs / 1_000_000n) };
+    this.listings.keep(dir, stats, result);
+    return result;
   }
 
   private lookup(candidate: string): Promise<string | undefined> {
@@ -201,4 +222,40 @@ export class RootFiles {
 
 function fdPath(fd: number): string {
   return `/proc/self/fd/${fd}`;
+}
+
+/** A directory's stat and entries, through the pool. Never throws. */
+async function listDirectory(dir: string): Promise<RootListResult> {
+  try {
+    const stats = await pool.stat(dir);
+    if (!stats.isDirectory()) return NOT_A_DIRECTORY;
+    return { ok: true, entries: await pool.readdir(dir), mtimeMs: stats.mtimeMs };
+  } catch (error) {
+    return failed(error);
+  }
+}
+
+/**
+ * The whole of an open file, up to `capBytes`, with the stat it had before it was read (for UnchangedMemory:
+ * undefined when nothing was read); closes it. Never throws.
+ */
+async function readOpened(fd: number, capBytes: number): Promise<{ result: ReadResult; stats?: fs.BigIntStats }> {
+  try {
+    const stats = await pool.fstatExact(fd);
+    if (!stats.isFile()) return { result: NOT_REGULAR };
+    // A regular file: one read of its size (and a byte more, to see it did not grow past the cap) is the whole.
+    const size = Math.min(Number(stats.size), capBytes) + 1;
+    const capped = new CappedBuffer(Buffer.allocUnsafe(size), capBytes, true, size);
+    for (;;) {
+      const wanted = capped.wanted();
+      const step = capped.advance(await pool.read(fd, capped.buffer, capped.total, wanted), wanted);
+      if (step === "too_large") return { result: { ok: false, failure: "too_large", code: "EFBIG" }, stats };
+      if (step === "done")
+        return { result: { ok: true, text: capped.buffer.toString("utf8", 0, capped.total) }, stats };
+    }
+  } catch (error) {
+    return { result: failed(error) };
+  } finally {
+    pool.close(fd);
+  }
 }

@@ -63,7 +63,7 @@ describe("RootFiles", () => {
       listing.entries.map((e) => e.name),
       ["6.1.0-1-amd64"],
     );
-    assert.ok(listing.stats.isDirectory());
+    assert.equal(listing.mtimeMs, fs.statSync(path.join(root, "lib/modules")).mtimeMs);
     assert.deepEqual(await files.readText("/run/nothing", 1024), { ok: false, failure: "absent", code: "ENOENT" });
     assert.deepEqual(await files.readText("/run/reboot-required.pkgs", 4), {
       ok: false,
@@ -186,4 +186,98 @@ describe("RootFiles", () => {
   });
 
   after(() => fs.rmSync(path.dirname(root), { recursive: true, force: true }));
+});
+
+describe("RootFiles under --path.rootfs=/: what is unchanged is not read again", () => {
+  /** Counts the pool's opens and listings of paths under `dir`. */
+  function countCalls(t: TestContext, dir: string): { opens: number; listings: number } {
+    const counts = { opens: 0, listings: 0 };
+    const open = fs.open;
+    const readdir = fs.readdir;
+    t.mock.method(fs, "open", (...args: unknown[]) => {
+      if (String(args[0]).startsWith(dir)) counts.opens += 1;
+      return (open as (...a: unknown[]) => unknown)(...args);
+    });
+    t.mock.method(fs, "readdir", (...args: unknown[]) => {
+      if (String(args[0]).startsWith(dir)) counts.listings += 1;
+      return (readdir as (...a: unknown[]) => unknown)(...args);
+    });
+    return counts;
+  }
+
+  /**
+   * Past the kernel's timestamp tick (a jiffy, up to 10 ms): two changes within one tick look alike, which the
+   * code guards against with the real clock, and these tests set the clock ahead.
+   */
+  const nextTick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 25));
+
+  /** A file or directory last changed `secondsAgo` seconds ago, as far as mtime goes (ctime is now). */
+  const age = (file: string, secondsAgo: number): void => {
+    const then = Date.now() / 1000 - secondsAgo;
+    fs.utimesSync(file, then, then);
+  };
+
+  it("an unchanged file is answered from its stat alone; any change is read on the next call", async (t) => {
+    const dir = freshDir("unchanged");
+    const file = path.join(dir, "os-release");
+    fs.writeFileSync(file, "ID=debian\n");
+    const files = new RootFiles("/");
+    const counts = countCalls(t, dir);
+    // Just written: its ctime is now, so a second change within the same clock tick could look the same.
+    assert.deepEqual(await files.readText(file, 1024), { ok: true, text: "ID=debian\n" });
+    assert.deepEqual(await files.readText(file, 1024), { ok: true, text: "ID=debian\n" });
+    assert.equal(counts.opens, 2, "a file changed within the last 2 s is read every time");
+    t.mock.timers.enable({ apis: ["Date"], now: Date.now() + 5000 });
+    assert.deepEqual(await files.readText(file, 1024), { ok: true, text: "ID=debian\n" });
+    assert.deepEqual(await files.readText(file, 1024), { ok: true, text: "ID=debian\n" });
+    assert.equal(counts.opens, 3, "settled: read once more, then kept");
+    // Same size, older mtime set back: ctime still moves, and the new text is read.
+    await nextTick();
+    fs.writeFileSync(file, "ID=ubuntu\n");
+    age(file, 3600);
+    assert.deepEqual(await files.readText(file, 1024), { ok: true, text: "ID=ubuntu\n" });
+    assert.equal(counts.opens, 4);
+    // Replaced by rename (another inode), removed.
+    await nextTick();
+    fs.writeFileSync(`${file}.new`, "ID=rhel\n");
+    fs.renameSync(`${file}.new`, file);
+    assert.deepEqual(await files.readText(file, 1024), { ok: true, text: "ID=rhel\n" });
+    await nextTick();
+    fs.rmSync(file);
+    assert.deepEqual(await files.readText(file, 1024), { ok: false, failure: "absent", code: "ENOENT" });
+    // A different cap is a different question.
+    await nextTick();
+    fs.writeFileSync(file, "ID=debian\n");
+    assert.deepEqual(await files.readText(file, 1024), { ok: true, text: "ID=debian\n" });
+    assert.deepEqual(await files.readText(file, 4), { ok: false, failure: "too_large", code: "EFBIG" });
+  });
+
+  it("an unchanged directory is not listed again; an entry added or removed is seen", async (t) => {
+    const dir = freshDir("unchanged-dir");
+    const boot = path.join(dir, "boot");
+    fs.mkdirSync(boot);
+    fs.writeFileSync(path.join(boot, "vmlinuz-6.1.0-1-amd64"), "");
+    const files = new RootFiles("/");
+    const counts = countCalls(t, dir);
+    t.mock.timers.enable({ apis: ["Date"], now: Date.now() + 5000 });
+    const names = async (): Promise<string[]> => {
+      const listing = await files.list(boot);
+      assert.ok(listing.ok);
+      return listing.entries.map((e) => e.name).sort();
+    };
+    assert.deepEqual(await names(), ["vmlinuz-6.1.0-1-amd64"]);
+    assert.deepEqual(await names(), ["vmlinuz-6.1.0-1-amd64"]);
+    assert.equal(counts.listings, 1);
+    await nextTick();
+    fs.writeFileSync(path.join(boot, "vmlinuz-6.1.0-2-amd64"), "");
+    assert.deepEqual(await names(), ["vmlinuz-6.1.0-1-amd64", "vmlinuz-6.1.0-2-amd64"]);
+    await nextTick();
+    fs.rmSync(path.join(boot, "vmlinuz-6.1.0-1-amd64"));
+    assert.deepEqual(await names(), ["vmlinuz-6.1.0-2-amd64"]);
+    assert.equal(counts.listings, 3);
+    fs.rmSync(boot, { recursive: true });
+    assert.deepEqual(await files.list(boot), { ok: false, failure: "absent", code: "ENOENT" });
+    fs.writeFileSync(boot, "");
+    assert.deepEqual(await files.list(boot), { ok: false, failure: "absent", code: "ENOTDIR" });
+  });
 });
