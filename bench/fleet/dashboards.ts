@@ -12,7 +12,9 @@ import {
   defaultChoice,
   formatChoice,
   interpolate,
-  labelValuesQuery,
+  applyVariableRegex,
+  queryResultRows,
+  variableQuery,
   panelsOf,
   targetsOf,
   variablesOf,
@@ -76,13 +78,24 @@ export async function runDashboard(
   const values: Record<string, string> = {};
   for (const variable of variablesOf(dashboard)) {
     if ((variable.type as string) !== "query" || typeof variable.query !== "string") continue;
-    const { selector, label } = labelValuesQuery(interpolate(variable.query, values));
+    const parsed = variableQuery(interpolate(variable.query, values));
     let options_: string[] = [];
     const measured = await repeat(async () => {
       const started = performance.now();
-      const params: Record<string, string> = { start: String(start), end: String(end) };
-      if (selector !== undefined) params["match[]"] = selector;
-      options_ = await prometheus.api<string[]>(`label/${label}/values`, params);
+      if (parsed.kind === "label values") {
+        const params: Record<string, string> = { start: String(start), end: String(end) };
+        if (parsed.selector !== undefined) params["match[]"] = parsed.selector;
+        options_ = await prometheus.api<string[]>(`label/${parsed.label}/values`, params);
+      } else {
+        // query_result(): one instant query at the range's end; each series a row the regex picks from.
+        const data = await prometheus.api<{ result: Parameters<typeof queryResultRows>[0] }>(
+          "query",
+          { query: parsed.expr, time: String(end) },
+          "POST",
+        );
+        options_ = queryResultRows(data.result);
+      }
+      options_ = applyVariableRegex(options_, variable.regex);
       return {
         ok: true,
         wallMs: performance.now() - started,

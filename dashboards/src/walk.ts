@@ -140,6 +140,47 @@ export function interpolate(expr: string, values: Readonly<Record<string, string
   );
 }
 
+/** A query variable's query, as Grafana's Prometheus data source reads it. */
+export type VariableQuery =
+  | { readonly kind: "label values"; readonly selector: string | undefined; readonly label: string }
+  | { readonly kind: "query result"; readonly expr: string };
+
+/** `label_values(…)` (label values over the dashboard's range) or `query_result(expr)` (an instant query at its end). */
+export function variableQuery(query: string): VariableQuery {
+  const result = /^\s*query_result\((.*)\)\s*$/s.exec(query);
+  if (result?.[1] !== undefined) return { kind: "query result", expr: result[1].trim() };
+  return { kind: "label values", ...labelValuesQuery(query) };
+}
+
+/**
+ * The rows query_result() offers, as Grafana prints each series of the instant query's result:
+ * `name{label="value",…} value timestamp-in-ms`.
+ */
+export function queryResultRows(
+  result: readonly { readonly metric: Readonly<Record<string, string>>; readonly value: readonly [number, string] }[],
+): string[] {
+  return result.map(({ metric, value }) => {
+    const labels = Object.entries(metric)
+      .filter(([name]) => name !== "__name__")
+      .map(([name, text]) => `${name}="${text}"`)
+      .join(",");
+    return `${metric["__name__"] ?? ""}{${labels}} ${value[1]} ${value[0] * 1000}`;
+  });
+}
+
+/** A variable's regex applied as Grafana applies it: rows it does not match are dropped; a group picks the value. */
+export function applyVariableRegex(rows: readonly string[], regex: string | undefined): string[] {
+  if (regex === undefined || regex === "") return [...new Set(rows)];
+  const literal = /^\/(.*)\/([gimsuy]*)$/s.exec(regex);
+  const pattern = new RegExp(literal?.[1] ?? regex, literal?.[2] ?? "");
+  const values = rows.flatMap((row) => {
+    const match = pattern.exec(row);
+    if (match === null) return [];
+    return [match.groups?.["value"] ?? match.groups?.["text"] ?? match[1] ?? match[0]];
+  });
+  return [...new Set(values)];
+}
+
 /** The selector and label of a `label_values(selector, label)` or `label_values(label)` variable query. */
 export function labelValuesQuery(query: string): { selector: string | undefined; label: string } {
   const match = /^\s*label_values\(\s*(?:(.*\S)\s*,\s*)?(\w+)\s*\)\s*$/.exec(query);

@@ -4,7 +4,15 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { VariableSort, VariableType, type VariableModel } from "@grafana/grafana-foundation-sdk/dashboard";
-import { defaultChoice, formatChoice, interpolate, labelValuesQuery } from "../../dashboards/src/walk.js";
+import {
+  applyVariableRegex,
+  defaultChoice,
+  formatChoice,
+  interpolate,
+  labelValuesQuery,
+  queryResultRows,
+  variableQuery,
+} from "../../dashboards/src/walk.js";
 import { loadDashboard } from "../helpers/dashboards.js";
 
 const variable = (name: string, fields: Partial<VariableModel>): VariableModel => ({
@@ -50,6 +58,32 @@ describe("Grafana's variables, as the dashboards use them", () => {
     });
     assert.deepEqual(labelValuesQuery("label_values(job)"), { selector: undefined, label: "job" });
     assert.throws(() => labelValuesQuery("query_result(up)"));
+  });
+
+  it("reads query_result() queries, prints their rows as Grafana does, and picks values with the regex", () => {
+    const instance = loadDashboard("host.json").templating.list?.find((v) => v.name === "instance");
+    assert.ok(instance);
+    const query = variableQuery(interpolate(instance.query as string, { job: "(livepatch)" }));
+    assert.deepEqual(query, { kind: "query result", expr: 'count by (instance) (up{job=~"(livepatch)"})' });
+    assert.deepEqual(variableQuery('label_values(up{job=~"$job"}, instance)'), {
+      kind: "label values",
+      selector: 'up{job=~"$job"}',
+      label: "instance",
+    });
+    const rows = queryResultRows([
+      { metric: { instance: "fleet-2:10027" }, value: [1796180258.034, "1"] },
+      { metric: { __name__: "up", instance: "fleet-1:10027", job: "livepatch" }, value: [1796180258, "0"] },
+    ]);
+    assert.deepEqual(rows, [
+      '{instance="fleet-2:10027"} 1 1796180258034',
+      'up{instance="fleet-1:10027",job="livepatch"} 0 1796180258000',
+    ]);
+    assert.deepEqual(applyVariableRegex([...rows, "no instance here"], instance.regex), [
+      "fleet-2:10027",
+      "fleet-1:10027",
+    ]);
+    assert.deepEqual(applyVariableRegex(["a", "b", "a"], undefined), ["a", "b"]);
+    assert.deepEqual(applyVariableRegex(["host-1", "host-2"], "/(?<value>\\d+)$/"), ["1", "2"]);
   });
 
   it("the Host dashboard opens on one host, the Fleet dashboard on every host", () => {

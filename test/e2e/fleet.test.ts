@@ -8,9 +8,10 @@ import path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { after, before, describe, it } from "node:test";
 import { describeOutcome, runDashboardQueries, type QueryOutcome } from "../helpers/dashboard-queries.js";
+import { applyVariableRegex, interpolate, queryResultRows, variableQuery } from "../../dashboards/src/walk.js";
 import { loadDashboard, panelsOf, substituteVariables } from "../helpers/dashboards.js";
 import { KMSG_IN_TREE } from "../helpers/fixtures.js";
-import { startFleet, type Fleet } from "../helpers/fleet.js";
+import { DEAD_HOST, startFleet, type Fleet } from "../helpers/fleet.js";
 import { alerts, labelValues, query, type ActiveAlert } from "../helpers/prometheus.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -287,12 +288,26 @@ describe("a simulated fleet scraped by a real Prometheus", () => {
     }
   });
 
-  it("the dashboards' job and instance variables list the fleet", async () => {
+  it("the dashboards' job and instance variables list the fleet, as Grafana runs them", async () => {
     const prometheus = active().prometheus;
-    assert.deepEqual(await labelValues(prometheus, "job", "livepatch_exporter_build_info"), ["livepatch"]);
-    const instances = await labelValues(prometheus, "instance", 'up{job=~".+"}');
-    assert.equal(instances.length, active().exporters.size + 1);
-    assert.ok(instances.includes("dead"), "a dead exporter can still be selected");
+    const fleetHosts = [...active().exporters.keys(), DEAD_HOST].sort();
+    for (const file of ["host.json", "fleet.json"]) {
+      const variables = loadDashboard(file).templating.list ?? [];
+      const text = (name: string): string => {
+        const query = variables.find((v) => v.name === name)?.query;
+        assert.equal(typeof query, "string", `${file}: ${name}`);
+        return query as string;
+      };
+      const job = variableQuery(text("job"));
+      assert.equal(job.kind, "label values");
+      assert.deepEqual(await labelValues(prometheus, job.label, job.selector ?? ""), ["livepatch"], file);
+      // "All" jobs (.*), then the instances of those jobs' targets, dead ones included.
+      const instance = variables.find((v) => v.name === "instance");
+      const instances = variableQuery(interpolate(text("instance"), { job: ".*" }));
+      assert.equal(instances.kind, "query result", file);
+      const rows = queryResultRows(await query(prometheus, instances.expr));
+      assert.deepEqual(applyVariableRegex(rows, instance?.regex).sort(), fleetHosts, file);
+    }
   });
 
   it("the Fleet dashboard's hosts-with-problems table lists each host's alerts, most severe first", async () => {
