@@ -214,10 +214,10 @@ export function checkBudgets(result: SimulationResult, budgets: Budgets): Budget
         `group ${group.group} took ${group.longestSeconds.toFixed(2)} s > ${limit.toFixed(1)} s (evaluations)`,
       );
   }
-  if (!liveCounts && result.missedIterations > 0)
-    missed.push(`${result.missedIterations} rule group evaluation(s) missed while the machine was saturated`);
-  if (liveCounts && result.missedIterations > 0)
-    missed.push(`${result.missedIterations} rule group evaluation(s) missed`);
+  if (result.missedIterations > 0)
+    missed.push(
+      `${result.missedIterations} rule group evaluation(s) missed${liveCounts ? "" : " while the machine was saturated"}`,
+    );
   if (budgets.memoryBytes !== undefined && result.memory.peak > budgets.memoryBytes)
     missed.push(`Prometheus peaked at ${mib(result.memory.peak)} MiB > ${mib(budgets.memoryBytes)} MiB`);
   return { missed };

@@ -136,17 +136,10 @@ export class RootFiles {
     }
     const kept = this.listings.get(dir, stats);
     if (kept !== undefined) return kept;
-    if (!stats.isDirectory()) return NOT_A_DIRECTORY;
-    let entries: fs.Dirent[];
-    try {
-      entries = await pool.readdir(dir);
-    } catch (error) {
-      this.listings.forget(dir);
-      return failed(error);
-    }
-    // The stat taken before listing: a change during the listing shows as a different stat next time.
-    const result: RootListResult = { ok: true, entries, mtimeMs: Number(stats.mtimeNs / 1_000_000n) };
-    this.listings.keep(dir, stats, result);
+    // Kept under the stat taken before listing: a change during the listing shows as another stat next time.
+    const result = await listDirectory(dir);
+    if (result.ok) this.listings.keep(dir, stats, result);
+    else this.listings.forget(dir);
     return result;
   }
 

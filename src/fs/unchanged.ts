@@ -33,12 +33,12 @@ export class UnchangedMemory<T> {
   }
 
   /**
-   * Keeps `value`, read from a file whose stat was `read` (taken on the very descriptor read, before
-   * reading), unless the file changed too recently to tell a later change from this one.
+   * Keeps `value`, read from a file whose stat was `read` (taken before reading it; for a file, on the
+   * descriptor read), unless the file changed too recently to tell a later change from this one.
    */
-  keep(name: string, read: fs.BigIntStats, value: T, nowNs: bigint = wallClockNs()): void {
+  keep(name: string, read: fs.BigIntStats, value: T): void {
     const changed = read.ctimeNs > read.mtimeNs ? read.ctimeNs : read.mtimeNs;
-    if (nowNs - changed < RACY_NS) {
+    if (BigInt(Date.now()) * 1_000_000n - changed < RACY_NS) {
       this.entries.delete(name);
       return;
     }
@@ -53,8 +53,4 @@ export class UnchangedMemory<T> {
   forget(name: string): void {
     this.entries.delete(name);
   }
-}
-
-function wallClockNs(): bigint {
-  return BigInt(Date.now()) * 1_000_000n;
 }
