@@ -2,15 +2,9 @@
 // (YAML or the human format when the client ignores --format json). The only
 // vendor that says whether the running kernel is still covered (Supported)
 // and until when (UpgradeRequiredDate).
-import {
-  CANONICAL_LIVEPATCH_STATES,
-  CANONICAL_SUPPORT_STATES,
-  parseCanonicalStatus,
-  parseNotEligible,
-  type CanonicalKernel,
-} from "../parse/clients/canonical-livepatch.js";
+import { parseCanonicalStatus, parseNotEligible, type CanonicalKernel } from "../parse/clients/canonical-livepatch.js";
 import type { ClientDefinition } from "./definition.js";
-import { clientView, stateSet, uniqueFixes, type ClientFix, type PatchState } from "./view.js";
+import { clientView, uniqueFixes, type ClientFix, type PatchState } from "./view.js";
 
 const PATCH_STATES: readonly PatchState[] = ["applied", "not_loaded", "failed"];
 
@@ -55,7 +49,7 @@ export const canonicalLivepatch: ClientDefinition = {
       // The client refuses this kernel: no patch can be applied, no CVE is fixed.
       patches: new Map<PatchState, number>(PATCH_STATES.map((s) => [s, 0])),
       fixes: [],
-      supportState: stateSet("unsupported", CANONICAL_SUPPORT_STATES),
+      supportState: "unsupported",
       problems: [`the running kernel ${refused.kernel} is not eligible for Livepatch updates`],
       details: [`kernel ${refused.kernel}`],
     });
@@ -79,8 +73,8 @@ export const canonicalLivepatch: ClientDefinition = {
     return clientView({
       patches: patchesOf(kernel),
       fixes: fixesOf(kernel),
-      state: kernel.state === undefined ? undefined : stateSet(kernel.state, CANONICAL_LIVEPATCH_STATES),
-      supportState: kernel.supported === undefined ? undefined : stateSet(kernel.supported, CANONICAL_SUPPORT_STATES),
+      state: kernel.state,
+      supportState: kernel.supported,
       coverageEndSeconds: coverageEnd,
       coveredAndPatched:
         kernel.supported === "supported" && kernel.state !== undefined && WORKING_STATES.has(kernel.state),

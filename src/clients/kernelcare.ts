@@ -2,21 +2,9 @@
 // its own kcare module, so its patches are not in /sys/kernel/livepatch. It
 // says whether it supports the running kernel only by refusing it ("Unknown
 // kernel …, no patches available"), or by applying a patch built for it.
-import {
-  KERNELCARE_STATES,
-  parseKcarectlInfo,
-  parseKcarectlPatchInfo,
-  parseUnknownKernel,
-} from "../parse/clients/kernelcare.js";
+import { parseKcarectlInfo, parseKcarectlPatchInfo, parseUnknownKernel } from "../parse/clients/kernelcare.js";
 import type { ClientDefinition } from "./definition.js";
-import { clientView, uniqueFixes, type ClientFix, type PatchState, type StateSet } from "./view.js";
-
-export const KERNELCARE_SUPPORT_STATES = ["supported", "unsupported"] as const;
-
-const support = (current: (typeof KERNELCARE_SUPPORT_STATES)[number]): StateSet => ({
-  current,
-  known: KERNELCARE_SUPPORT_STATES,
-});
+import { clientView, uniqueFixes, type ClientFix, type PatchState } from "./view.js";
 
 export const kernelcare: ClientDefinition = {
   name: "kernelcare",
@@ -32,7 +20,7 @@ export const kernelcare: ClientDefinition = {
       // No patches exist for this kernel: none is applied, no CVE is fixed.
       patches: new Map<PatchState, number>([["applied", 0]]),
       fixes: [],
-      supportState: support("unsupported"),
+      supportState: "unsupported",
       problems: [`KernelCare has no patches for this kernel (${unknown.kernel}): it is not live-patched`],
     });
   },
@@ -46,9 +34,9 @@ export const kernelcare: ClientDefinition = {
     return clientView({
       patches: known ? new Map<PatchState, number>([["applied", applied ? patches.length : 0]]) : undefined,
       fixes: applied ? uniqueFixes(fixes) : info.state === "unpatched" ? [] : undefined,
-      state: info.state === undefined ? undefined : { current: info.state, known: KERNELCARE_STATES },
+      state: info.state,
       // A patch built for this kernel is applied: KernelCare supports it.
-      supportState: applied ? support("supported") : undefined,
+      supportState: applied ? "supported" : undefined,
       effectiveKernel: info.effectiveKernel,
       problems: [
         info.state === "unpatched" ? `no KernelCare patch is applied (${info.stateText ?? ""})` : undefined,

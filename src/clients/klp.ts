@@ -1,6 +1,6 @@
 // SUSE kernel-livepatch-tools: `klp status` and `klp -v patches`. CVE ids per
 // patch, no coverage statement. The view is shared with kGraft's `kgr`.
-import { KLP_STATES, parseKlpPatches, parseKlpStatus, type KlpPatch, type KlpState } from "../parse/clients/klp.js";
+import { parseKlpPatches, parseKlpStatus, type KlpPatch, type KlpState } from "../parse/clients/klp.js";
 import type { ClientDefinition } from "./definition.js";
 import { clientView, countByState, uniqueFixes, type ClientView, type PatchState } from "./view.js";
 
@@ -35,7 +35,7 @@ export function klpView(
         )
       : undefined,
     fixes: uniqueFixes(patches.flatMap((p) => p.cves.map((name) => ({ name, patched: p.active === true })))),
-    state: { current: state, known: KLP_STATES },
+    state,
     problems: [state === "in_progress" ? "a live patch transition is in progress" : undefined, ...extraProblems].filter(
       (p) => p !== undefined,
     ),

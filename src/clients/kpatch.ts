@@ -42,7 +42,7 @@ export const kpatch: ClientDefinition = {
     const disabled = list.loaded.filter((m) => m.state === "disabled").map((m) => m.name);
     return clientView({
       patches: counts,
-      state: { current: inProgress ? "in_progress" : "ready", known: ["ready", "in_progress"] },
+      state: inProgress ? "in_progress" : "ready",
       problems: [
         inProgress
           ? `a patch transition is in progress${list.stalledProcesses > 0 ? ` (${list.stalledProcesses} stalled process(es))` : ""}`

@@ -28,12 +28,6 @@ export interface ClientFix {
   readonly patched: boolean;
 }
 
-/** The vendor's own state: the current value and the values it is known to take (rendered 0). */
-export interface StateSet {
-  readonly current: string;
-  readonly known: readonly string[];
-}
-
 export interface ClientView {
   /** Patches by state (0 for states the client can report but has none in); undefined when unknown. */
   readonly patches: ReadonlyMap<PatchState, number> | undefined;
@@ -45,9 +39,14 @@ export interface ClientView {
    * that have no such updates. Never counted in fixes.
    */
   readonly exploitDetections: readonly string[] | undefined;
-  readonly state: StateSet | undefined;
-  /** Whether the vendor still supports (covers) the running kernel (Canonical Supported). */
-  readonly supportState: StateSet | undefined;
+  /**
+   * The client's own state, as the vendor names it (Canonical Livepatch.State,
+   * klp/kgr/kpatch ready or in_progress, KernelCare kpatch-state); a value the
+   * exporter does not know passes through. Undefined when the client has none.
+   */
+  readonly state: string | undefined;
+  /** Whether the vendor still supports (covers) the running kernel (Canonical Supported, KernelCare). */
+  readonly supportState: string | undefined;
   /** The kernel version the running kernel is patched up to (Ksplice, KernelCare). */
   readonly effectiveKernel: string | undefined;
   /** When the vendor's coverage of the running kernel ends, in seconds since the epoch. */
@@ -79,11 +78,6 @@ export function clientView(fields: Partial<ClientView>): ClientView {
     details: [],
     ...fields,
   };
-}
-
-/** A state set over the known values; a value the exporter does not know is added, not dropped. */
-export function stateSet(current: string, known: readonly string[]): StateSet {
-  return { current, known: known.includes(current) ? known : [...known, current] };
 }
 
 /** Counts per state, with every state the client can report present (0 when none). */

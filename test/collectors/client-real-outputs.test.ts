@@ -100,13 +100,14 @@ function byLabel(samples: readonly Sample[], name: string, label: string): Recor
   return found.length === 0 ? undefined : Object.fromEntries(found.map((s) => [s.labels[label] ?? "", s.value]));
 }
 
-/** The state of a state set that is 1 (exactly one). */
+/** The state of a vendor state family: its one series, at 1 (the other states are not served). */
 function current(samples: readonly Sample[], name: string): string | undefined {
   const found = samples.filter((s) => s.name === name);
-  if (found.length === 0) return undefined;
-  const on = found.filter((s) => s.value === 1);
-  assert.equal(on.length, 1, `${name}: one state is 1`);
-  return on[0]?.labels["state"];
+  assert.ok(found.length <= 1, `${name}: one series per client`);
+  const [only] = found;
+  if (only === undefined) return undefined;
+  assert.equal(only.value, 1, `${name}: the current state is 1`);
+  return only.labels["state"];
 }
 
 const dateOf = (seconds: number | undefined): string | undefined =>

@@ -17,6 +17,7 @@ import {
   CANONICAL_DAEMON_FAILED,
   CANONICAL_JSON,
   CANONICAL_NOT_ENABLED,
+  canonicalJson,
   KCARECTL_INFO,
   KCARECTL_PATCH_INFO_CVES,
   KLP_PATCHES_WITH_CVES,
@@ -98,7 +99,7 @@ describe("client runs over fake executables", () => {
       assert.ok(run.durationSeconds > 0 && run.durationSeconds < 5);
     }
     const [canonical, , klp, ksplice, kernelcare] = outcomes.map((r) => (r.outcome.ok ? r.outcome.view : undefined));
-    assert.equal(canonical?.state?.current, "applied");
+    assert.equal(canonical?.state, "applied");
     assert.equal(klp?.fixes?.length, 4);
     assert.equal(ksplice?.effectiveKernel, "5.15.0-89.99");
     assert.equal(kernelcare?.effectiveKernel, "5.4.0-1028.31");
@@ -137,7 +138,7 @@ describe("client runs over fake executables", () => {
       const fake = fakeClient("kcarectl", { "--info": { stdout: unknown, exit }, "--patch-info": { stdout: "" } });
       const run = await runner(CLIENTS.kernelcare, fake.path).runOnce();
       assert.ok(run?.outcome.ok, `exit ${exit}`);
-      assert.equal(run.outcome.view.supportState?.current, "unsupported");
+      assert.equal(run.outcome.view.supportState, "unsupported");
       assert.deepEqual(fake.calls(), ["--info"]);
     }
     // On stderr too (Go's log package writes there).
@@ -299,9 +300,9 @@ describe("client collectors in the snapshot", () => {
       `${c},"state":"failed"} 0`,
       `${c},"state":"not_loaded"} 0`,
     ]);
-    assert.equal(series(samples, "livepatch_client_state").length, 9);
-    assert.ok(series(samples, "livepatch_client_state").includes(`${c},"state":"applied"} 1`));
-    assert.ok(series(samples, "livepatch_client_support_state").includes(`${c},"state":"supported"} 1`));
+    // The vendor's states: the current one only, 1 (no 0 for Canonical's eight other Livepatch.State values).
+    assert.deepEqual(series(samples, "livepatch_client_state"), [`${c},"state":"applied"} 1`]);
+    assert.deepEqual(series(samples, "livepatch_client_support_state"), [`${c},"state":"supported"} 1`]);
     assert.deepEqual(series(samples, "livepatch_client_coverage_end_timestamp_seconds"), [
       `${c}} ${Date.UTC(2999, 2, 7) / 1000}`,
     ]);
@@ -328,6 +329,34 @@ describe("client collectors in the snapshot", () => {
         "info the reboot can wait: canonical_livepatch says the running kernel is covered and its patches are applied",
       ),
     );
+  });
+
+  it("vendor states: one series per client, the current state at 1; a value the exporter does not know passes through", async () => {
+    const canonical = fakeClient("canonical-livepatch", {
+      "*": { stdout: canonicalJson({ Supported: "Kernel-Sunset" }, { State: "Quantum-Leap" }) },
+    });
+    const kernelcare = fakeClient("kcarectl", {
+      "--info": { stdout: "Unknown kernel (Ubuntu 5.4.0-1029-raspi), no patches available\n" },
+    });
+    const kpatch = fakeClient("kpatch", { list: { stdout: KPATCH_LIST } });
+    const runners = {
+      canonical_livepatch: runner(CLIENTS.canonical_livepatch, canonical.path),
+      kernelcare: runner(CLIENTS.kernelcare, kernelcare.path),
+      kpatch: runner(CLIENTS.kpatch, kpatch.path),
+    };
+    await Promise.all(Object.values(runners).map((r) => r.runOnce()));
+    const samples = snapshotSamples(await snapshotOf(kernelOnlyReboot(), { clients: runners }), {
+      version: "0",
+      revision: "0",
+    });
+    assert.deepEqual(series(samples, "livepatch_client_state"), [
+      '{"client":"canonical_livepatch","state":"quantum-leap"} 1',
+      '{"client":"kpatch","state":"ready"} 1',
+    ]);
+    assert.deepEqual(series(samples, "livepatch_client_support_state"), [
+      '{"client":"canonical_livepatch","state":"kernel-sunset"} 1',
+      '{"client":"kernelcare","state":"unsupported"} 1',
+    ]);
   });
 
   it("a failed run: up 0 and its reason, nothing else about the vendor", async () => {

@@ -70,13 +70,13 @@ const METRICS = {
   ),
   livepatch_client_state: spec(
     ["client", "state"],
-    `The client's own state as a state set: Canonical Livepatch.State (${listed(CANONICAL_LIVEPATCH_STATES)}), klp, kgr and kpatch ${KLP_STATES.join("/")}, KernelCare ${KERNELCARE_STATES.join("/")}. ${BACKGROUND}`,
+    `The client's own state: the current state only, value 1 (one series per client; the vendor's other states are not served as 0). The state label's values include Canonical Livepatch.State (${listed(CANONICAL_LIVEPATCH_STATES)}; a value Canonical adds passes through, in lower case), klp, kgr and kpatch ${KLP_STATES.join("/")}, KernelCare ${KERNELCARE_STATES.join("/")}. ${BACKGROUND}`,
     "canonical-livepatch status, kpatch list, klp/kgr status, kcarectl --info",
     "the last run failed, the client has no state (Ksplice), or it did not print one",
   ),
   livepatch_client_support_state: spec(
     ["client", "state"],
-    `Whether the vendor covers the running kernel, as a state set: Canonical's Supported (${listed(CANONICAL_SUPPORT_STATES)}; unsupported also when the client answers that the kernel is not eligible), KernelCare supported (a patch built for the kernel is applied) or unsupported ("Unknown kernel, no patches available"). The client is up in every case: an unsupported kernel is a state, not a failure. ${BACKGROUND}`,
+    `Whether the vendor covers the running kernel: the current state only, value 1 (one series per client; the vendor's other states are not served as 0). The state label's values include Canonical's Supported (${listed(CANONICAL_SUPPORT_STATES)}; unsupported also when the client answers that the kernel is not eligible; a value Canonical adds passes through, in lower case), KernelCare supported (a patch built for the kernel is applied) or unsupported ("Unknown kernel, no patches available"). The client is up in every case: an unsupported kernel is a state, not a failure. ${BACKGROUND}`,
     "canonical-livepatch status (Supported), kcarectl --info",
     "the last run failed, the client has no such notion (kpatch, klp, kgr, Ksplice), or it did not say (KernelCare without an applied patch)",
   ),
@@ -135,13 +135,10 @@ export const clientView = defineView(METRICS, (sink, facts: ClientFacts, derived
   if (view.exploitDetections !== undefined) {
     sink.emit("livepatch_client_exploit_detections", { client }, view.exploitDetections.length);
   }
-  if (view.state !== undefined) {
-    const { current, known } = view.state;
-    for (const state of known) sink.emit("livepatch_client_state", { client, state }, bool(state === current));
-  }
+  // Vendor enums, open-ended and the vendor's to extend: only the current state is served, not a 0 per other state.
+  if (view.state !== undefined) sink.emit("livepatch_client_state", { client, state: view.state }, 1);
   if (view.supportState !== undefined) {
-    const { current, known } = view.supportState;
-    for (const state of known) sink.emit("livepatch_client_support_state", { client, state }, bool(state === current));
+    sink.emit("livepatch_client_support_state", { client, state: view.supportState }, 1);
   }
   if (view.effectiveKernel !== undefined) {
     sink.emit("livepatch_client_effective_kernel_info", { client, release: view.effectiveKernel }, 1);

@@ -52,8 +52,8 @@ function clientFinding(facts: ClientFacts): Finding {
   const coverageEnd =
     view.coverageEndSeconds === undefined ? null : new Date(view.coverageEndSeconds * 1000).toISOString().slice(0, 10);
   const summary = [
-    view.state === undefined ? undefined : `state ${view.state.current}`,
-    view.supportState === undefined ? undefined : `support ${view.supportState.current}`,
+    view.state === undefined ? undefined : `state ${view.state}`,
+    view.supportState === undefined ? undefined : `support ${view.supportState}`,
     view.patches === undefined
       ? undefined
       : `patches ${[...view.patches].map(([state, n]) => `${state} ${n}`).join(", ")}`,
@@ -67,8 +67,8 @@ function clientFinding(facts: ClientFacts): Finding {
     facts: {
       ...base,
       up: true,
-      state: view.state?.current ?? null,
-      support: view.supportState?.current ?? null,
+      state: view.state ?? null,
+      support: view.supportState ?? null,
       patches: view.patches === undefined ? null : Object.fromEntries(view.patches),
       fixes_applied: view.fixes === undefined ? null : view.fixes.filter((f) => f.patched).length,
       effective_kernel: view.effectiveKernel ?? null,
