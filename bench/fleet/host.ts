@@ -14,6 +14,7 @@ import {
   sysfsGone,
   unpatched,
   withCanonical,
+  withForcedTransition,
   withKernelLag,
   withTaint,
   type Templates,
@@ -168,6 +169,7 @@ export class SimulatedHost {
       after(p.rebootPending?.at) && !rebooted ? "P" : "-",
       after(p.canonical?.failingFrom) ? "F" : "-",
       after(p.sysfsGoneFrom) ? "G" : "-",
+      after(p.forcedAt) && !(rebooted && (p.rebootAt ?? 0) > (p.forcedAt ?? 0)) ? "X" : "-",
     ].join("");
   }
 
@@ -188,6 +190,7 @@ export class SimulatedHost {
       m = rebootPending(m, t8, p.rebootPending.since, p.os !== "rhel");
     if (key[5] === "F") m = canonicalFailing(m);
     if (key[6] === "G") m = sysfsGone(m);
+    if (key[7] === "X") m = withForcedTransition(m);
     return m.set("livepatch_boot_time_seconds", {}, rebooted ? Math.floor(p.rebootAt ?? 0) : Math.floor(p.bootTime));
   }
 }

@@ -2,8 +2,8 @@
 // during the simulated hours. Shares follow what a large, mostly healthy fleet
 // looks like: most hosts patched and quiet, a rollout wave of a new patch (the
 // moment K, O and E appear), a few kernels behind, some reboots pending (a few
-// for days), rare errors (a warning or an oops, a stuck transition, a failing
-// collector or client, an exporter down). Seeded, so runs are comparable.
+// for days), rare errors (a warning or an oops, a stuck or a forced transition,
+// a failing collector or client, an exporter down). Seeded, so runs are comparable.
 import type { Os } from "./templates.js";
 
 export interface HostPlan {
@@ -35,6 +35,8 @@ export interface HostPlan {
   readonly down?: { readonly from: number; readonly to: number };
   /** /sys/kernel/livepatch vanishes at this time (a collector fails). */
   readonly sysfsGoneFrom?: number;
+  /** A transition is forced at this time; the kernel log says so until the host reboots. */
+  readonly forcedAt?: number;
 }
 
 export interface FleetShape {
@@ -101,6 +103,7 @@ export function planFleet(shape: FleetShape): HostPlan[] {
       ...(rebootAt === undefined ? {} : { rebootAt }),
       ...(downFrom === undefined || downFor === undefined ? {} : { down: { from: downFrom, to: downFrom + downFor } }),
       ...(patchable && chance(0.002) ? { sysfsGoneFrom: between(start, end) } : {}),
+      ...(patchable && chance(0.002) ? { forcedAt: between(start, end) } : {}),
     });
   }
   return hosts;

@@ -158,10 +158,21 @@ export interface BlockMeta {
 }
 
 export function blocksIn(dataDir: string): BlockMeta[] {
-  return fs
-    .readdirSync(dataDir)
-    .filter((entry) => fs.existsSync(path.join(dataDir, entry, "meta.json")))
-    .map((entry) => JSON.parse(fs.readFileSync(path.join(dataDir, entry, "meta.json"), "utf8")) as BlockMeta);
+  const blocks: BlockMeta[] = [];
+  for (const entry of fs.readdirSync(dataDir)) {
+    let meta: string;
+    try {
+      meta = fs.readFileSync(path.join(dataDir, entry, "meta.json"), "utf8");
+    } catch (error) {
+      // Not a block (wal, lock, chunks_head), or one a running Prometheus deleted after compacting it
+      // between the listing and this read.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR") continue;
+      throw error;
+    }
+    blocks.push(JSON.parse(meta) as BlockMeta);
+  }
+  return blocks;
 }
 
 /** Whether two blocks of the data directory cover the same time (Prometheus compacts them into one). */

@@ -45,7 +45,7 @@ export function loadTemplates(goldenDir: string, captured: Captured): Templates 
   return {
     base: {
       debian: complete(read(GOLDEN.debian)),
-      ubuntu: complete(read(GOLDEN.ubuntu)),
+      ubuntu: complete(quietKernelLog(withoutPatch(read(GOLDEN.ubuntu), "lp_basic"))),
       rhel: complete(noRebootPending(read(GOLDEN.rhel))),
       ubuntuOld: complete(read(GOLDEN.ubuntuOld)),
       noModules: complete(read(GOLDEN.noModules)),
@@ -82,6 +82,58 @@ const isCpuCounter = (name: string): boolean => /^process_cpu_(user_|system_)?se
 function cpuMotion(name: string): Motion {
   const share = name.includes("user") ? 0.0013 : name.includes("system") ? 0.0007 : 0.002;
   return { kind: "counter", perSecond: share };
+}
+
+/**
+ * The host without one of its patches, as if it had never been loaded. The
+ * kernel-6.14 golden file stacks the lab's lp_basic under Canonical's
+ * cumulative patch (replace=1) to exercise stacking; an Ubuntu host patched by
+ * Canonical Livepatch carries that one patch, each new one replacing the last.
+ */
+function withoutPatch(m: HostMetrics, patch: string): HostMetrics {
+  const order = m.value("livepatch_patch_stack_order", { patch });
+  if (order === undefined) throw new Error(`the template has no patch ${patch}`);
+  const kept = HostMetrics.of(
+    m.all().map((f) => ({
+      ...f,
+      samples: f.samples.filter((s) => s.labels["patch"] !== patch && s.labels["module"] !== patch),
+    })),
+  );
+  const less = (s: ModelSample): ModelSample | undefined => (s.value > 1 ? { ...s, value: s.value - 1 } : undefined);
+  return kept
+    .map("livepatch_patches", (s) => ({ ...s, value: s.value - 1 }))
+    .map("livepatch_modules_loaded", (s) => ({ ...s, value: s.value - 1 }))
+    .map("livepatch_modules_tainted", less)
+    .map("livepatch_patch_stack_order", (s) => (s.value > order ? { ...s, value: s.value - 1 } : s));
+}
+
+const NOISY_EVENTS = ["forcing", "apply_failed", "module_refused"];
+
+/**
+ * A quiet kernel log. The kernel-6.14 golden file's log was made to exercise
+ * the kmsg collector: a forced transition and a refused module load. As the
+ * template of every Ubuntu host it would give 30% of the fleet a transition
+ * forced since boot (LivepatchTransitionForced firing for each, three thousand
+ * alerts at 10,000 hosts). A few hosts get one from the plan instead
+ * (withForcedTransition).
+ */
+function quietKernelLog(m: HostMetrics): HostMetrics {
+  return m
+    .map("livepatch_kmsg_events_total", (s) => (NOISY_EVENTS.includes(s.labels["event"] ?? "") ? undefined : s))
+    .map("livepatch_kmsg_patch_forced", (s) => ({ ...s, value: 0 }))
+    .without("livepatch_kmsg_refused_module_loads_total", "livepatch_kmsg_last_refused_module_load_timestamp_seconds");
+}
+
+/** Someone forced the transition of the host's first patch (echo 1 > force): the kernel log says so until boot. */
+export function withForcedTransition(m: HostMetrics): HostMetrics {
+  const patch = m.samplesOf("livepatch_kmsg_patch_forced")[0]?.labels["patch"];
+  if (patch === undefined) return m;
+  const forcing = { event: "forcing", patch };
+  const counted = m.value("livepatch_kmsg_events_total", forcing);
+  const next = m.set("livepatch_kmsg_patch_forced", { patch }, 1);
+  return counted === undefined
+    ? next.add("livepatch_kmsg_events_total", [{ name: "livepatch_kmsg_events_total", labels: forcing, value: 1 }])
+    : next.set("livepatch_kmsg_events_total", forcing, counted + 1);
 }
 
 /** A host whose newer kernel is not installed yet: every reason 0, the newest installed is the running one. */
