@@ -14,7 +14,7 @@ export interface LandingContext {
   readonly paths: HostPaths;
   readonly telemetryPath: string;
   readonly version: string;
-  /** Facts about the machine the exporter process runs on (systeminformation), if loaded. */
+  /** Facts about the machine the exporter process runs on (src/host-info.ts), if read. */
   readonly runtime: readonly [label: string, value: string][];
 }
 
@@ -149,8 +149,8 @@ function detailsList(f: Finding): string {
 function runtimeBlock(ctx: LandingContext): string {
   if (ctx.runtime.length === 0) return "";
   const note = isDefault(ctx.paths)
-    ? "The machine the exporter process runs on (systeminformation). With the default paths this is the host above, unless the exporter runs in a container."
-    : `The machine or container the exporter process runs on (systeminformation), not the host above: that one is read through --path.procfs=${ctx.paths.procfs}, --path.sysfs=${ctx.paths.sysfs} and --path.rootfs=${ctx.paths.rootfs}.`;
+    ? "The machine the exporter process runs on. With the default paths this is the host above, unless the exporter runs in a container."
+    : `The machine or container the exporter process runs on, not the host above: that one is read through --path.procfs=${ctx.paths.procfs}, --path.sysfs=${ctx.paths.sysfs} and --path.rootfs=${ctx.paths.rootfs}.`;
   return `<details>
 <summary>Where the exporter runs</summary>
 <p class="muted">${escapeHtml(note)}</p>

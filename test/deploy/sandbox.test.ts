@@ -22,12 +22,8 @@ const unitValues = (key: string): string[] =>
   [...unit.matchAll(new RegExp(`^${key}=(.*)$`, "gm"))].map((m) => (m[1] ?? "").trim());
 
 // Socket families the exporter's helpers try that the unit refuses, and why that is harmless.
-const REFUSED_FAMILIES: Record<string, string> = {
-  // systeminformation lists network interfaces (os.networkInterfaces, `ip link`) for a machine id
-  // that the exporter never shows; both are inside try/catch and only the status page's host
-  // facts come from systeminformation at all.
-  AF_NETLINK: "systeminformation's interface listing, caught",
-};
+// None: the status page's host facts are file reads (src/host-info.ts), no command, no interface listing.
+const REFUSED_FAMILIES: Record<string, string> = {};
 
 let dir: string;
 let served: TraceSummary;
