@@ -1,14 +1,16 @@
 // The Express application: /metrics, the landing page, health and readiness.
 // Building it has no side effects (no listening, no signals): main.ts owns
 // the process, tests build apps freely.
+//
+// The landing page and the report it shows are loaded on the first request
+// for "/": Prometheus only ever asks for /metrics, and a process that nobody
+// opens in a browser keeps neither in memory.
 import { constants as zlibConstants, gzipSync } from "node:zlib";
 import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler } from "express";
 import type { Logger } from "./log.js";
 import type { Snapshot } from "./snapshot/snapshot.js";
 import type { RuntimeInfo } from "./host-info.js";
-import { landingPage } from "./views/landing.js";
 import type { MetricsRenderer } from "./views/metrics.js";
-import { buildReport } from "./views/report.js";
 import type { BuildInfo } from "./views/exporter.js";
 import { snapshotSamples } from "./views/samples.js";
 import type { Sample } from "./views/view.js";
@@ -50,7 +52,12 @@ export function createApp(deps: AppDependencies): Express {
   });
 
   app.get("/", async (_req, res) => {
-    const [snapshot, runtime] = await Promise.all([deps.snapshot(), deps.runtimeInfo()]);
+    const [snapshot, runtime, { landingPage }, { buildReport }] = await Promise.all([
+      deps.snapshot(),
+      deps.runtimeInfo(),
+      import("./views/landing.js"),
+      import("./views/report.js"),
+    ]);
     res.set("Content-Type", "text/html; charset=utf-8");
     res.set("Cache-Control", "no-store");
     res.send(

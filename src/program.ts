@@ -8,16 +8,18 @@
 // --web.config.file (or `check`: the host could not be read).
 // A process with a file system call hung on a dead mount cannot exit with a
 // code (see endProcess): it ends by the signal that stopped it (SIGTERM).
+//
+// `check` and `textfile` are loaded only when they run: the server process,
+// which lives for weeks, keeps no module only they need (the check report's
+// views among them).
 import { CommanderError } from "commander";
-import { runCheck } from "./check.js";
 import { parseInvocation } from "./cli.js";
 import { createExporter } from "./exporter.js";
 import { filesNeeded, openFileLimit, RAISE_HINT } from "./file-limit.js";
 import { poolCallsInFlight } from "./fs/pool.js";
 import { createLogger, type Logger } from "./log.js";
 import type { ExporterOptions } from "./options.js";
-import { runTextfile } from "./textfile/run.js";
-import { WebConfigError } from "./web/config.js";
+import { WebConfigError } from "./web/config-error.js";
 import { createFront } from "./web/front.js";
 
 /** How long in-flight scrapes get to finish after SIGTERM before the process exits anyway. */
@@ -33,12 +35,14 @@ async function main(): Promise<number | "serving"> {
     return 2;
   }
   if (invocation.command === "check") {
+    const { runCheck } = await import("./check.js");
     const result = await runCheck(invocation.options, invocation.json);
     process.stdout.write(result.output);
     return result.exitCode;
   }
   if (invocation.command === "textfile") {
     const { options, output } = invocation;
+    const { runTextfile } = await import("./textfile/run.js");
     return runTextfile(options, output, createLogger(options.logLevel, options.logFormat));
   }
   return serve(invocation.options);
@@ -62,7 +66,7 @@ async function serve(options: ExporterOptions): Promise<number | "serving"> {
   }
   let front;
   try {
-    front = createFront(options, exporter, log);
+    front = await createFront(options, exporter, log);
   } catch (error) {
     if (!(error instanceof WebConfigError)) throw error;
     log.error({ file: options.web.configFile, key: error.key, err: error.message }, "invalid --web.config.file");

@@ -2,7 +2,13 @@
 // (YAML or the human format when the client ignores --format json). The only
 // vendor that says whether the running kernel is still covered (Supported)
 // and until when (UpgradeRequiredDate).
-import { parseCanonicalStatus, parseNotEligible, type CanonicalKernel } from "../parse/clients/canonical-livepatch.js";
+import {
+  loadYamlParser,
+  needsYamlParser,
+  parseCanonicalStatus,
+  parseNotEligible,
+  type CanonicalKernel,
+} from "../parse/clients/canonical-livepatch.js";
 import type { ClientDefinition } from "./definition.js";
 import { clientView, uniqueFixes, type ClientFix, type PatchState } from "./view.js";
 
@@ -53,6 +59,10 @@ export const canonicalLivepatch: ClientDefinition = {
       problems: [`the running kernel ${refused.kernel} is not eligible for Livepatch updates`],
       details: [`kernel ${refused.kernel}`],
     });
+  },
+  // `--format json` is what clients print; only a client that ignores it needs the YAML parser.
+  loadParser: async ([output = ""]) => {
+    if (needsYamlParser(output)) await loadYamlParser();
   },
   interpret([output = ""], context) {
     const status = parseCanonicalStatus(output);

@@ -35,6 +35,12 @@ export interface ClientDefinition {
   readonly commands: readonly (readonly string[])[];
   /** Vendor failure texts, checked before the generic ones. */
   readonly failureTexts: readonly (readonly [RegExp, ClientErrorReason])[];
+  /**
+   * Loads what interpret() needs for these outputs that is not loaded at
+   * start-up: a parser only some output formats need (Canonical's YAML).
+   * The runner awaits it before interpret().
+   */
+  readonly loadParser?: (outputs: readonly string[]) => Promise<void>;
   /** The commands' standard outputs (one per command) as a view; undefined when unparseable. */
   interpret(outputs: readonly string[], context: InterpretContext): ClientView | undefined;
   /**

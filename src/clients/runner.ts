@@ -157,7 +157,7 @@ export class ClientRunner implements ClientStateSource {
       if (result.kind === "exited") outputs.push(result.stdout);
     }
     if (outcome === undefined) {
-      const view = this.interpret(outputs, context);
+      const view = await this.interpret(outputs, context);
       if (view !== undefined) outcome = { ok: true, view };
       else {
         // Exit status 0 with a failure text instead of a status ("Machine is not enabled").
@@ -188,7 +188,18 @@ export class ClientRunner implements ClientStateSource {
   }
 
   /** A parser that throws on some odd output is a bug, but that output is still just "not understood". */
-  private interpret(outputs: readonly string[], context: InterpretContext): ClientView | undefined {
+  private async interpret(outputs: readonly string[], context: InterpretContext): Promise<ClientView | undefined> {
+    const { loadParser } = this.options.definition;
+    try {
+      await loadParser?.(outputs);
+    } catch (error) {
+      // A broken installation: the output may be fine, but cannot be read.
+      this.log.error(
+        { err: error instanceof Error ? error.message : String(error) },
+        "client output parser cannot be loaded",
+      );
+      return undefined;
+    }
     return this.guarded(() => this.options.definition.interpret(outputs, context));
   }
 

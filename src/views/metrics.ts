@@ -13,7 +13,9 @@
 // what each costs is measured by `npm run bench`, docs/performance.md);
 // --web.exporter-metrics.extended adds the others, --web.disable-exporter-metrics
 // drops them all.
-import { Counter, Gauge, Registry } from "prom-client";
+// The classes from their modules, not prom-client's index (src/views/prom-client-classes.d.ts).
+import Counter from "prom-client/lib/counter.js";
+import Gauge from "prom-client/lib/gauge.js";
 import eventLoopLag from "prom-client/lib/metrics/eventLoopLag.js";
 import gc from "prom-client/lib/metrics/gc.js";
 import heapSizeAndUsed from "prom-client/lib/metrics/heapSizeAndUsed.js";
@@ -27,6 +29,7 @@ import processRequests from "prom-client/lib/metrics/processRequests.js";
 import processResources from "prom-client/lib/metrics/processResources.js";
 import processStartTime from "prom-client/lib/metrics/processStartTime.js";
 import version from "prom-client/lib/metrics/version.js";
+import Registry from "prom-client/lib/registry.js";
 import { METRICS } from "./catalog.js";
 import type { Sample } from "./view.js";
 

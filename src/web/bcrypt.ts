@@ -10,8 +10,10 @@
 // budget of unauthenticated work: at most one core, a bounded wait.
 //
 // Where no worker can be started, comparisons fall back to bcryptjs on the
-// event loop, still one at a time and bounded.
-import { compare as compareOnLoop } from "bcryptjs";
+// event loop, still one at a time and bounded. Only then does this thread
+// load bcryptjs (~0.1 MB of heap); src/web/front.ts loads it at start-up when
+// basic_auth_users is set, so that a broken installation fails there.
+import type * as Bcryptjs from "bcryptjs";
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 
@@ -30,6 +32,17 @@ export interface BcryptBudget {
  * second.
  */
 export const DEFAULT_BCRYPT_BUDGET: BcryptBudget = { running: 1, waiting: 8 };
+
+let bcryptjs: Promise<typeof Bcryptjs> | undefined;
+
+/** bcryptjs in this thread, loaded once on first use. */
+export function loadBcryptjs(): Promise<typeof Bcryptjs> {
+  bcryptjs ??= import("bcryptjs");
+  return bcryptjs;
+}
+
+/** A comparison on the event loop (bcryptjs's async compare, in slices). */
+const compareOnLoop: Compare = async (password, hash) => (await loadBcryptjs()).compare(password, hash);
 
 /** Comparisons under a budget of concurrency and queue length. */
 export class BcryptQueue {

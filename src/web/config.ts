@@ -7,17 +7,7 @@
 // ..."), so an operator can fix the file without reading code.
 import path from "node:path";
 import { parseDocument } from "yaml";
-
-export class WebConfigError extends Error {
-  override readonly name = "WebConfigError";
-  constructor(
-    /** The key the error is about, dotted ("tls_server_config.min_version"), or "yaml" for syntax. */
-    readonly key: string,
-    detail: string,
-  ) {
-    super(`${key}: ${detail}`);
-  }
-}
+import { WebConfigError } from "./config-error.js";
 
 /** Go's crypto/tls client authentication policies, by the names the toolkit accepts. */
 export const CLIENT_AUTH_TYPES = [

@@ -3,6 +3,10 @@
 // basic authentication), TLS, and the Express app on /metrics, / and /-/*.
 // Building it starts nothing; listen() does. The process (src/main.ts) owns
 // signals and exit codes; tests start the same stack in-process.
+//
+// The web configuration's modules (its YAML parser, TLS, basic
+// authentication: ~1 MB of heap with their packages) are loaded only when
+// --web.config.file is given; most exporters never need them.
 import type { AddressInfo } from "node:net";
 import { createApp } from "../app.js";
 import type { Exporter } from "../exporter.js";
@@ -15,10 +19,10 @@ import { webSamples } from "../views/exporter.js";
 import { MetricsRenderer } from "../views/metrics.js";
 import { Admission } from "./admission.js";
 import { ConnectionGuard } from "./connections.js";
+import { WebConfigError } from "./config-error.js";
 import { createGate, possibleRejections, Rejections } from "./gate.js";
-import { WebConfigSource, type ActiveWebConfig } from "./reload.js";
+import type { ActiveWebConfig, WebConfigSource } from "./reload.js";
 import { applyTls, createWebServer, type WebServer } from "./server.js";
-import { tlsRestartNeeded } from "./tls.js";
 
 const RUNTIME_INFO_TIMEOUT_MS = 5_000;
 /** How often close() looks for connections that became idle. */
@@ -36,10 +40,10 @@ export interface Front {
   close(graceMs: number): Promise<"closed" | "timed out">;
 }
 
-/** Throws WebConfigError when --web.config.file is invalid (start-up must stop). */
-export function createFront(options: ExporterOptions, exporter: Exporter, log: Logger): Front {
+/** Rejects with WebConfigError when --web.config.file is invalid (start-up must stop). */
+export async function createFront(options: ExporterOptions, exporter: Exporter, log: Logger): Promise<Front> {
   // Reloads start with listen(), once `server` exists.
-  const web = openWebConfig(options, log, (next) => applyTls(server, next.tls));
+  const web = await openWebConfig(options, log, (next) => applyTls(server, next.tls));
   let ready = true;
   let runtime: Promise<RuntimeInfo> | undefined;
   const rejections = new Rejections();
@@ -59,7 +63,7 @@ export function createFront(options: ExporterOptions, exporter: Exporter, log: L
   });
   const admission = new Admission(options.web.maxRequests);
   const gate = createGate({ active: () => web?.current, admission, rejections, log }, app);
-  const server = createWebServer(
+  const server = await createWebServer(
     gate,
     web?.current.tls,
     () => web?.current.tls,
@@ -127,19 +131,25 @@ export function createFront(options: ExporterOptions, exporter: Exporter, log: L
   };
 }
 
-/** Reads --web.config.file, if given. Throws WebConfigError when it is invalid. */
-function openWebConfig(
+/** Reads --web.config.file, if given. Rejects with WebConfigError when it is invalid. */
+async function openWebConfig(
   options: ExporterOptions,
   log: Logger,
   onReload: (next: ActiveWebConfig) => void,
-): WebConfigSource | undefined {
+): Promise<WebConfigSource | undefined> {
   const file = options.web.configFile;
   if (file === undefined) return undefined;
+  const [{ WebConfigSource }, { tlsRestartNeeded }] = await load(() =>
+    Promise.all([import("./reload.js"), import("./tls.js")]),
+  );
   const web = new WebConfigSource(file, {
     log,
     compatible: (current, next) => tlsRestartNeeded(current.tls, next.tls),
     onReload,
   });
+  // bcrypt on the event loop is the fallback of its worker thread (src/web/bcrypt.ts): loaded now that it
+  // may be needed, so that an installation without it fails here rather than refusing every password.
+  if (web.current.auth !== undefined) await load(async () => (await import("./bcrypt.js")).loadBcryptjs());
   const { config } = web.current;
   if (config.ignoredTlsKeys.length > 0) {
     log.warn(
@@ -148,6 +158,18 @@ function openWebConfig(
     );
   }
   return web;
+}
+
+/** A module --web.config.file needs that cannot be loaded (a broken installation) is a configuration error too. */
+async function load<T>(modules: () => Promise<T>): Promise<T> {
+  try {
+    return await modules();
+  } catch (error) {
+    throw new WebConfigError(
+      "--web.config.file",
+      `cannot load what it needs: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
 }
 
 function describeAddress(address: string | AddressInfo | null): string {

@@ -13,7 +13,8 @@ import path from "node:path";
 import { readText } from "../fs/read.js";
 import type { Logger } from "../log.js";
 import { BasicAuth } from "./auth.js";
-import { parseWebConfig, WebConfigError, type WebConfig } from "./config.js";
+import { parseWebConfig, type WebConfig } from "./config.js";
+import { WebConfigError } from "./config-error.js";
 import { TokenBucket } from "./limits.js";
 import { loadTlsMaterial, type TlsMaterial } from "./tls.js";
 

@@ -10,14 +10,8 @@ import { createPrivateKey, X509Certificate } from "node:crypto";
 import { isIP } from "node:net";
 import tls, { type SecureContextOptions, type TLSSocket } from "node:tls";
 import { readText } from "../fs/read.js";
-import {
-  CIPHER_SUITES,
-  CURVES,
-  TLS_VERSIONS,
-  WebConfigError,
-  type PemSource,
-  type TlsServerSettings,
-} from "./config.js";
+import { CIPHER_SUITES, CURVES, TLS_VERSIONS, type PemSource, type TlsServerSettings } from "./config.js";
+import { WebConfigError } from "./config-error.js";
 
 /** Certificates, keys and CA bundles are a few KiB; anything this large is not one. */
 const PEM_CAP_BYTES = 1024 * 1024;

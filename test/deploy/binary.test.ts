@@ -9,6 +9,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ensureBinary, type BuiltBinary } from "../../support/build-binary.js";
+import { makePki, secureWebConfig } from "../../support/certs.js";
+import { CANONICAL_YAML_APPLIED } from "../fixtures/client-real-outputs.js";
+import { request } from "../helpers/https.js";
 import { pathFlags, realKernelTree, scratchDir } from "../helpers/fixtures.js";
 import { GOLDEN_DIR, GOLDEN_FLAGS, stable } from "../helpers/golden.js";
 import { MAIN, startExporter, type RunningExporter } from "../../support/exporter-process.js";
@@ -163,6 +166,54 @@ describe("the single binary serving", () => {
 
   it("stops cleanly on SIGTERM", async () => {
     assert.equal(await exporter.stop("SIGTERM"), 0);
+  });
+});
+
+describe("the single binary with what only some users need (loaded on demand, bundled too)", () => {
+  const running: RunningExporter[] = [];
+  after(async () => {
+    await Promise.all(running.map((e) => e.stop()));
+  });
+
+  async function start(flags: readonly string[]): Promise<RunningExporter> {
+    const exporter = await startExporter([...pathFlags(realKernelTree("basic-enabled")), ...flags], {
+      command: [binary],
+      cwd: dir,
+      env: BARE_ENV,
+      timeoutMs: 30_000,
+    });
+    running.push(exporter);
+    return exporter;
+  }
+
+  it("a web config: TLS with client certificates and basic authentication (bcrypt on the event loop)", async () => {
+    const secure = secureWebConfig(makePki());
+    const exporter = await start([`--web.config.file=${secure.configFile}`]);
+    assert.match(exporter.url, /^https:/);
+    const ok = await request(`${exporter.url}/metrics`, { ...secure.client, headers: secure.headers });
+    assert.equal(ok.status, 200);
+    assert.match(ok.body, /^livepatch_patch_state\{patch="lp_basic",state="applied"\} 1$/m);
+    const wrong = await request(`${exporter.url}/metrics`, { ...secure.client, auth: "prometheus:wrong" });
+    assert.equal(wrong.status, 401);
+  });
+
+  it("Canonical's client printing YAML instead of JSON", async () => {
+    // Shell built-ins only: the bare PATH has no cat.
+    const client = path.join(scratchDir(), "binary-canonical-livepatch");
+    fs.writeFileSync(
+      client,
+      `#!/bin/sh\nwhile IFS= read -r line; do printf '%s\\n' "$line"; done <<'EOF'\n${CANONICAL_YAML_APPLIED.replace(/\n$/, "")}\nEOF\n`,
+      { mode: 0o755 },
+    );
+    const exporter = await start([`--collector.canonical_livepatch.path=${client}`]);
+    const deadline = Date.now() + 20_000;
+    let body = "";
+    while (!/^livepatch_client_up\{client="canonical_livepatch"\} 1$/m.test(body)) {
+      assert.ok(Date.now() < deadline, `the client never came up:\n${body}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      body = await (await fetch(`${exporter.url}/metrics`)).text();
+    }
+    assert.match(body, /^livepatch_client_state\{client="canonical_livepatch",state="applied"\} 1$/m);
   });
 });
 

@@ -43,7 +43,7 @@ export async function startFront(
   });
   const log = createLogger(invocation.options.logLevel, "json", output);
   const exporter = createExporter(invocation.options, log, options.deps);
-  const front = createFront(invocation.options, exporter, log);
+  const front = await createFront(invocation.options, exporter, log);
   const url = await front.listen();
   exporter.clients.start();
   let stopped: Promise<void> | undefined;

@@ -47,7 +47,7 @@ async function harness(
       else res.end("ok\n");
     },
   );
-  const server = createWebServer(
+  const server = await createWebServer(
     gate,
     undefined,
     () => undefined,

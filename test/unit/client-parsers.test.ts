@@ -2,9 +2,11 @@
 // and their variants (every state, empty, unknown and missing keys, decorated
 // and non-ASCII text, truncated output).
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import {
   CANONICAL_LIVEPATCH_STATES,
+  loadYamlParser,
+  needsYamlParser,
   nestingDepth,
   parseCanonicalStatus,
   parseNotEligible,
@@ -53,7 +55,27 @@ describe("client text helpers", () => {
   });
 });
 
+// First: the YAML parser is not loaded yet in this process (each test file runs in its own).
+describe("canonical-livepatch status: the YAML parser is loaded only for output that is not JSON", () => {
+  it("JSON is read without it; YAML and the human format need it loaded first, and say so", async () => {
+    assert.equal(needsYamlParser(CANONICAL_JSON), false);
+    assert.equal(needsYamlParser(`  \n${CANONICAL_JSON}`), false);
+    assert.equal(needsYamlParser(""), false);
+    assert.equal(needsYamlParser("x".repeat(32 * 1024 + 1)), false, "too large to be parsed as YAML at all");
+    assert.equal(parseCanonicalStatus(CANONICAL_JSON)?.format, "json");
+    for (const text of [CANONICAL_YAML_APPLIED, CANONICAL_HUMAN]) {
+      assert.equal(needsYamlParser(text), true);
+      assert.throws(() => parseCanonicalStatus(text), /the YAML parser is not loaded/);
+    }
+    await loadYamlParser();
+    assert.equal(parseCanonicalStatus(CANONICAL_YAML_APPLIED)?.format, "yaml");
+    assert.equal(parseCanonicalStatus(CANONICAL_HUMAN)?.format, "text");
+  });
+});
+
 describe("canonical-livepatch status", () => {
+  before(loadYamlParser);
+
   it("the JSON sample (client 10.8.3)", () => {
     const status = parseCanonicalStatus(CANONICAL_JSON);
     assert.ok(status);

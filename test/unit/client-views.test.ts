@@ -1,7 +1,7 @@
 // From each vendor's output to the one vocabulary the metrics use; failure
 // classification; whether a required reboot can wait.
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { classifyOutcome } from "../../src/clients/classify.js";
 import { dateSeconds } from "../../src/clients/canonical-livepatch.js";
 import type { ClientDefinition } from "../../src/clients/definition.js";
@@ -42,6 +42,9 @@ function view(definition: ClientDefinition, ...outputs: string[]): ClientView {
 const entries = (map: ReadonlyMap<string, number> | undefined): [string, number][] => [...(map ?? [])];
 
 describe("client views", () => {
+  // As the runner does before interpret(): Canonical's human format is tried as YAML first.
+  before(() => CLIENTS.canonical_livepatch.loadParser?.([CANONICAL_HUMAN]));
+
   it("Canonical JSON sample: one applied patch, its fix, states, coverage end, vouches", () => {
     const v = view(CLIENTS.canonical_livepatch, CANONICAL_JSON);
     assert.deepEqual(entries(v.patches), [

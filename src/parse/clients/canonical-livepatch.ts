@@ -4,7 +4,13 @@
 // human format (clients 9.x+ without --format). Every field is optional:
 // formats drift between client versions. Pure: text in, facts out; undefined
 // when the text is none of these formats.
-import { parse as parseYaml } from "yaml";
+//
+// The YAML parser (the yaml package, ~0.6 MB of heap) is loaded only for
+// output that is not JSON: loadYamlParser() before parseCanonicalStatus(),
+// when needsYamlParser() says so (the client's runner does, src/clients/).
+// The parser stays synchronous, like every other; a dynamic import() rather
+// than require() keeps the package in the single binary's bundle.
+import type * as Yaml from "yaml";
 import { cveIds, fixName, keyValue, lines, stateWord, stripDecoration } from "./text.js";
 
 /** Livepatch.State values documented for client 10.x. */
@@ -75,6 +81,20 @@ const MAX_NESTING = 16;
  */
 const MAX_YAML_BYTES = 32 * 1024;
 
+let yaml: typeof Yaml | undefined;
+
+/** Loads the YAML parser, once; parseCanonicalStatus() needs it for text that needsYamlParser(). */
+export async function loadYamlParser(): Promise<void> {
+  yaml ??= await import("yaml");
+}
+
+/** Whether parseCanonicalStatus(text) tries the YAML format: anything but JSON, up to MAX_YAML_BYTES. */
+export function needsYamlParser(text: string): boolean {
+  const trimmed = text.trim();
+  return trimmed !== "" && !trimmed.startsWith("{") && trimmed.length <= MAX_YAML_BYTES;
+}
+
+/** Throws when text needsYamlParser() and loadYamlParser() has not finished. */
 export function parseCanonicalStatus(text: string): CanonicalStatus | undefined {
   const trimmed = text.trim();
   if (trimmed === "") return undefined;
@@ -200,10 +220,11 @@ function statusOf(root: JsonObject, format: "json" | "yaml"): CanonicalStatus | 
  * too, but has neither key).
  */
 function parseYamlStatus(source: string): CanonicalStatus | undefined {
+  if (yaml === undefined) throw new Error("the YAML parser is not loaded (loadYamlParser)");
   let root: unknown;
   try {
     // No aliases in a status: refusing them bounds the work an odd output can cause.
-    root = parseYaml(source, { maxAliasCount: 0, uniqueKeys: false, prettyErrors: false, logLevel: "error" });
+    root = yaml.parse(source, { maxAliasCount: 0, uniqueKeys: false, prettyErrors: false, logLevel: "error" });
   } catch {
     return undefined;
   }
