@@ -100,7 +100,7 @@ export function parseCanonicalStatus(text: string): CanonicalStatus | undefined 
   if (trimmed === "") return undefined;
   if (nestingDepth(trimmed) > MAX_NESTING) return undefined;
   if (trimmed.startsWith("{")) return parseJson(trimmed);
-  return (trimmed.length <= MAX_YAML_BYTES ? parseYamlStatus(trimmed) : undefined) ?? parseText(text);
+  return (needsYamlParser(trimmed) ? parseYamlStatus(trimmed) : undefined) ?? parseText(text);
 }
 
 /**
