@@ -8,6 +8,8 @@ export interface Evaluation {
   /** When it started (ms since the epoch). */
   readonly at: number;
   readonly seconds: number;
+  /** Each rule's share of it, in seconds, by position and name ("3. LivepatchNotReady"). */
+  readonly rules: Readonly<Record<string, number>>;
 }
 
 export interface GroupObservation {
@@ -15,8 +17,6 @@ export interface GroupObservation {
   readonly file: string;
   readonly intervalSeconds: number;
   readonly evaluations: Evaluation[];
-  /** Longest evaluation of each rule seen, in seconds, by position and name. */
-  readonly rules: Record<string, number>;
   lastEvaluation: string;
 }
 
@@ -79,19 +79,18 @@ export class Observer {
           file: group.file,
           intervalSeconds: group.interval,
           evaluations: [],
-          rules: {},
           lastEvaluation: NEVER,
         };
         this.groups.set(key, seen);
       }
       if (group.lastEvaluation === NEVER || group.lastEvaluation === seen.lastEvaluation) continue;
       seen.lastEvaluation = group.lastEvaluation;
-      seen.evaluations.push({ at: Date.parse(group.lastEvaluation), seconds: group.evaluationTime });
+      const rules: Record<string, number> = {};
       for (const [index, rule] of group.rules.entries()) {
-        const name = `${index + 1}. ${rule.name}`;
-        seen.rules[name] = Math.max(seen.rules[name] ?? 0, rule.evaluationTime);
+        rules[`${index + 1}. ${rule.name}`] = rule.evaluationTime;
         if (rule.health === "err") this.ruleErrors.set(`${group.name}: ${rule.name}`, rule.lastError ?? "error");
       }
+      seen.evaluations.push({ at: Date.parse(group.lastEvaluation), seconds: group.evaluationTime, rules });
     }
   }
 
