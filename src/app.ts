@@ -5,13 +5,13 @@
 // The landing page and the report it shows are loaded on the first request
 // for "/": Prometheus only ever asks for /metrics, and a process that nobody
 // opens in a browser keeps neither in memory.
-import { constants as zlibConstants, gzipSync } from "node:zlib";
 import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler } from "express";
 import type { Logger } from "./log.js";
 import type { Snapshot } from "./snapshot/snapshot.js";
 import type { RuntimeInfo } from "./host-info.js";
 import type { MetricsRenderer } from "./views/metrics.js";
 import type { BuildInfo } from "./views/exporter.js";
+import { SharedExpositions } from "./views/expositions.js";
 import { snapshotSamples } from "./views/samples.js";
 import type { Sample } from "./views/view.js";
 
@@ -36,18 +36,20 @@ export function createApp(deps: AppDependencies): Express {
 
   app.use(onlyGetAndHead);
 
+  // Scrapes that share a snapshot share its rendering (src/views/expositions.ts).
+  const expositions = new SharedExpositions((snapshot) =>
+    deps.renderer.render([...snapshotSamples(snapshot, deps.build), ...(deps.extraSamples?.() ?? [])]),
+  );
   app.get(deps.telemetryPath, async (req, res) => {
-    const snapshot = await deps.snapshot();
-    const samples = snapshotSamples(snapshot, deps.build);
-    const body = await deps.renderer.render([...samples, ...(deps.extraSamples?.() ?? [])]);
+    const exposition = await expositions.of(await deps.snapshot());
     res.set("Content-Type", deps.renderer.contentType);
     res.set("Cache-Control", "no-store");
     res.set("Vary", "Accept-Encoding");
     if (wantsGzip(req)) {
       res.set("Content-Encoding", "gzip");
-      res.send(gzipSync(body, { level: GZIP_LEVEL }));
+      res.send(exposition.gzipped());
     } else {
-      res.send(body);
+      res.send(exposition.text);
     }
   });
 
@@ -87,12 +89,6 @@ export function createApp(deps: AppDependencies): Express {
   app.use(errorHandler(deps.log));
   return app;
 }
-
-/**
- * Fastest deflate: a host's exposition shrinks to about a quarter either way,
- * and level 1 costs half the CPU of zlib's default 6 (docs/performance.md).
- */
-const GZIP_LEVEL = zlibConstants.Z_BEST_SPEED;
 
 /** Accept-Encoding allows gzip (and prefers it to no encoding), as Prometheus asks; promhttp does the same. */
 function wantsGzip(req: Request): boolean {

@@ -121,6 +121,59 @@ describe("HTTP endpoints", () => {
   });
 });
 
+describe("scrapes that share a snapshot", () => {
+  it("share one rendering and one gzip; the next snapshot is rendered anew", async () => {
+    const source = snapshotSource(realKernelTree("busy-stuck"));
+    const shared = await source.snapshot();
+    // Three scrapes wait for one collection, as SnapshotSource.snapshot() makes scrapes that arrive
+    // during a collection wait for the next one.
+    let arrived = 0;
+    let release: () => void = () => undefined;
+    const collected = new Promise<Snapshot>((resolve) => (release = () => resolve(shared)));
+    let next: Snapshot | undefined;
+    const renders: number[] = [];
+    class CountingRenderer extends MetricsRenderer {
+      override render(samples: Parameters<MetricsRenderer["render"]>[0]): Promise<string> {
+        renders.push(samples.length);
+        return super.render(samples);
+      }
+    }
+    const served = await serveApp(
+      () => {
+        if (next !== undefined) return Promise.resolve(next);
+        arrived += 1;
+        if (arrived === 3) release();
+        return collected;
+      },
+      { renderer: new CountingRenderer({ exporterMetrics: true }) },
+    );
+    try {
+      const [a, b, zipped] = await Promise.all([
+        raw(`${served.url}/metrics`, {}),
+        raw(`${served.url}/metrics`, {}),
+        raw(`${served.url}/metrics`, { "accept-encoding": "gzip" }),
+      ]);
+      assert.equal(renders.length, 1, "one rendering for three scrapes");
+      assert.match(a.body.toString("utf8"), /^livepatch_transition_blocking_threads\{patch="lp_busy"\} 1$/m);
+      // The same text, process metrics included: one rendering, not three of the same moment.
+      assert.equal(b.body.toString("utf8"), a.body.toString("utf8"));
+      assert.equal(zipped.headers["content-encoding"], "gzip");
+      assert.equal(gunzipSync(zipped.body).toString("utf8"), a.body.toString("utf8"));
+
+      next = await source.snapshot();
+      const later = await raw(`${served.url}/metrics`, { "accept-encoding": "gzip" });
+      assert.equal(renders.length, 2, "a new snapshot is rendered");
+      assert.equal(later.headers["content-encoding"], "gzip");
+      assert.match(
+        gunzipSync(later.body).toString("utf8"),
+        /^livepatch_transition_blocking_threads\{patch="lp_busy"\} 1$/m,
+      );
+    } finally {
+      await served.close();
+    }
+  });
+});
+
 describe("landing page with collectors turned off", () => {
   it("a disabled collector is not a failure: no fail, the headline says readiness was not checked", async () => {
     const source = snapshotSource(realKernelTree("clean"), { enabled: ["taint"] });
