@@ -22,8 +22,18 @@ export function profileOursInto(dir: string): void {
   profileDir = dir;
 }
 
+/** What the exporter with every collector disabled is called in the report. */
+export const STACK_FLOOR = "exporter, no collectors";
+/**
+ * The exporter itself with --collector.disable-defaults: Express, prom-client,
+ * the process metrics and its own scrape metrics, with no read of the host.
+ * What the product's stack costs before it reads anything: the floor of the
+ * goals that compare with node_exporter.
+ */
+export const STACK_FLOOR_ARGS = ["--collector.disable-defaults"];
+
 /** Our exporter as the npm bin starts it (its #! line: node with the footprint flags). */
-export async function startOurs(args: readonly string[]): Promise<Target> {
+export async function startOurs(args: readonly string[], name = "livepatch_exporter"): Promise<Target> {
   const [interpreter = "", line = "", main = ""] = binCommand();
   const command =
     profileDir === undefined ? binCommand() : [interpreter, `${line} --cpu-prof --cpu-prof-dir=${profileDir}`, main];
@@ -31,7 +41,7 @@ export async function startOurs(args: readonly string[]): Promise<Target> {
   const pid = exporter.process.pid;
   if (pid === undefined) throw new Error("exporter has no pid");
   return {
-    name: "livepatch_exporter",
+    name,
     url: `${exporter.url}/metrics`,
     pid,
     stop: async () => {

@@ -24,6 +24,8 @@ import {
   profileOursInto,
   startNodeExporter,
   startNodeFloor,
+  STACK_FLOOR,
+  STACK_FLOOR_ARGS,
   startOurs,
   type Target,
 } from "./processes.js";
@@ -143,6 +145,7 @@ async function main(): Promise<void> {
       if (nodeExporter === undefined) progress("load: node_exporter is not installed; measuring ours alone");
       else targets.push(await startNodeExporter(nodeExporter));
       targets.push(await startNodeFloor(await (await fetch(targets[0]?.url ?? "")).text()));
+      targets.push(await startOurs(STACK_FLOOR_ARGS, STACK_FLOOR));
       compare = await runCompare(targets, { tool, wrkPath: wrk ?? "wrk", rounds, durationSeconds }, progress);
     } finally {
       for (const target of targets) await target.stop();

@@ -2,7 +2,7 @@
 // node with --import: with default flags, after start-up and scrapes, none of
 // the modules only some users need (the web configuration with its YAML
 // parser, TLS and bcrypt; the landing page; `check`; `textfile`; Canonical's
-// YAML fallback) is in memory. Each is loaded, and works, once it is needed:
+// YAML fallback; the extended runtime metrics; OpenTelemetry) is in memory. Each is loaded, and works, once it is needed:
 // the same hook sees it then, so an absence is not the hook missing it. A
 // package that cannot be loaded is a configuration error, as an invalid file.
 import assert from "node:assert/strict";
@@ -72,6 +72,11 @@ const OPTIONAL: Readonly<Record<string, RegExp>> = {
   report: /\/dist\/views\/report(\/[a-z-]+)?\.js$/,
   check: /\/dist\/(check|views\/check-(text|json))\.js$/,
   textfile: /\/dist\/textfile\//,
+  // prom-client's runtime metric groups served only with --web.exporter-metrics.extended, and the
+  // Histogram gc.js needs; OpenTelemetry, which prom-client's own process CPU group would load.
+  "extended runtime metrics":
+    /\/node_modules\/prom-client\/lib\/(metrics\/(eventLoopLag|gc|heapSpacesSizeAndUsed|process(Handles|Requests|Resources)|version)|histogram)\.js$/,
+  OpenTelemetry: /\/node_modules\/@opentelemetry\//,
 };
 
 function loaded(file: string): string[] {
@@ -143,6 +148,15 @@ describe("modules loaded on demand (the built exporter, footprint)", () => {
       "the record has CommonJS modules",
     );
     assert.ok(loaded(record).includes("node:http"), "the record has built-in modules");
+  });
+
+  it("--web.exporter-metrics.extended loads the extended runtime groups, which then serve; never OpenTelemetry", async () => {
+    const { exporter, record } = await startRecorded(["--web.exporter-metrics.extended"]);
+    const body = await get(`${exporter.url}/metrics`);
+    assert.match(body, /^nodejs_eventloop_lag_seconds [\d.e+-]+$/m);
+    assert.match(body, /^process_cpu_seconds_total [\d.e+-]+$/m);
+    assert.equal(await exporter.stop(), 0);
+    assert.deepEqual(optionalLoaded(record), ["extended runtime metrics"]);
   });
 
   it("a web config with TLS and basic auth loads them, and they serve", async () => {

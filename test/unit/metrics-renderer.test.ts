@@ -4,7 +4,9 @@
 // samples come in, concurrent scrapes do not mix, and the runtime metric
 // groups are those documented (docs/metrics.md, docs/performance.md).
 import assert from "node:assert/strict";
+import { createRequire } from "node:module";
 import { describe, it } from "node:test";
+import Registry from "prom-client/lib/registry.js";
 import { METRICS } from "../../src/views/catalog.js";
 import {
   MetricsRenderer,
@@ -146,6 +148,31 @@ describe("process_* and nodejs_* groups", () => {
       runtimeGroupsFor({ exporterMetrics: true }),
       RUNTIME_GROUP_NAMES.filter((name) => RUNTIME_GROUPS[name].byDefault),
     );
+  });
+
+  it("process_cpu_*: what prom-client's processCpuTotal serves, from process.cpuUsage()", async () => {
+    const theirs = new Registry();
+    const register = createRequire(import.meta.url)("prom-client/lib/metrics/processCpuTotal.js") as (
+      registry: Registry,
+    ) => void;
+    register(theirs);
+    const ours = await new MetricsRenderer({ exporterMetrics: false, runtimeGroups: ["processCpuTotal"] }).render([]);
+    const shape = (text: string): string[] => text.split("\n").map((line) => line.replace(/ [\d.e+-]+$/, " N"));
+    assert.deepEqual(shape(ours), shape(await theirs.metrics()));
+    const value = (text: string, name: string): number => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1]);
+    const renderer = new MetricsRenderer({ exporterMetrics: false, runtimeGroups: ["processCpuTotal"] });
+    const first = await renderer.render([]);
+    const before = process.cpuUsage();
+    // 30 ms of this process's own user time, however busy the machine is.
+    while (process.cpuUsage(before).user < 30_000);
+    const second = await renderer.render([]);
+    const spent = process.cpuUsage(before);
+    const user = value(second, "process_cpu_user_seconds_total") - value(first, "process_cpu_user_seconds_total");
+    const system = value(second, "process_cpu_system_seconds_total") - value(first, "process_cpu_system_seconds_total");
+    const total = value(second, "process_cpu_seconds_total") - value(first, "process_cpu_seconds_total");
+    assert.ok(user >= 0.03 && user <= spent.user / 1e6 + 0.05, `user ${user} s for ${spent.user} µs`);
+    assert.ok(system >= 0);
+    assert.ok(Math.abs(total - (user + system)) < 1e-9, `${total} = ${user} + ${system}`);
   });
 
   it("each prom-client module registers what it did when this exporter was written (prom-client is pinned)", async () => {
