@@ -3,6 +3,8 @@
 // started exactly as its file says, on this host's /proc and /sys: at rest
 // (scraped once a second for a while, as a busy Prometheus would) and after
 // a load (1 and 8 connections, then with gzip, as the load section runs).
+import fs from "node:fs";
+import path from "node:path";
 import { startExporter } from "../support/exporter-process.js";
 import { installWays, type InstallWay } from "../support/install-ways.js";
 import { runLoad, type LoadTool } from "./load.js";
@@ -25,6 +27,24 @@ export interface InstallMemoryOptions {
   readonly wrkPath: string;
   readonly pacedScrapes: number;
   readonly loadSeconds: number;
+}
+
+/**
+ * What this machine lacks to start each way as its file says (the container's
+ * /usr/bin/tini), said before the benchmark spends its first minute, not when
+ * it reaches this section.
+ */
+export function missingForInstallWays(): string[] {
+  return installWays().flatMap(({ name, command: [program = ""] }) => {
+    if (!path.isAbsolute(program)) return [];
+    try {
+      fs.accessSync(program, fs.constants.X_OK);
+      return [];
+    } catch {
+      const hint = path.basename(program) === "tini" ? " (apt-get install tini)" : "";
+      return [`${name}: ${program} is not installed here${hint}`];
+    }
+  });
 }
 
 export async function measureInstallWays(

@@ -14,7 +14,7 @@ import { MAX_CONNECTIONS, MAX_DURATION_SECONDS, runFlood, type FloodResult } fro
 import { checkScrapeIo, type IoCheck } from "./io-check.js";
 import type { LoadTool } from "./load.js";
 import { runMemory, type MemoryResult } from "./memory.js";
-import { measureInstallWays, type InstallMemory } from "./install-memory.js";
+import { measureInstallWays, missingForInstallWays, type InstallMemory } from "./install-memory.js";
 import { measureOperations, type OperationCost } from "./operations.js";
 import { report } from "./report.js";
 import {
@@ -116,6 +116,14 @@ async function main(): Promise<void> {
       : (which("prometheus-node-exporter") ?? which("node_exporter"));
   if (values["node-exporter"] !== undefined && nodeExporter === undefined) {
     throw new Error(`--node-exporter ${values["node-exporter"]}: not found`);
+  }
+  if (sections.has("install")) {
+    const missing = missingForInstallWays();
+    if (missing.length > 0) {
+      throw new Error(
+        `install ways cannot all start here: ${missing.join("; ")}; or leave out the section with --sections`,
+      );
+    }
   }
   const progress = (line: string): void => void process.stderr.write(`bench: ${line}\n`);
 
