@@ -14,9 +14,20 @@
 // --web.exporter-metrics.extended adds the others, --web.disable-exporter-metrics
 // drops them all.
 // The classes from their modules, not prom-client's index (src/views/prom-client-classes.d.ts).
-import { createRequire } from "node:module";
 import Counter from "prom-client/lib/counter.js";
 import Gauge from "prom-client/lib/gauge.js";
+import eventLoopLag from "prom-client/lib/metrics/eventLoopLag.js";
+import gc from "prom-client/lib/metrics/gc.js";
+import heapSizeAndUsed from "prom-client/lib/metrics/heapSizeAndUsed.js";
+import heapSpacesSizeAndUsed from "prom-client/lib/metrics/heapSpacesSizeAndUsed.js";
+import osMemoryHeap from "prom-client/lib/metrics/osMemoryHeap.js";
+import processHandles from "prom-client/lib/metrics/processHandles.js";
+import processMaxFileDescriptors from "prom-client/lib/metrics/processMaxFileDescriptors.js";
+import processOpenFileDescriptors from "prom-client/lib/metrics/processOpenFileDescriptors.js";
+import processRequests from "prom-client/lib/metrics/processRequests.js";
+import processResources from "prom-client/lib/metrics/processResources.js";
+import processStartTime from "prom-client/lib/metrics/processStartTime.js";
+import version from "prom-client/lib/metrics/version.js";
 import Registry from "prom-client/lib/registry.js";
 import { METRICS } from "./catalog.js";
 import type { Sample } from "./view.js";
@@ -27,26 +38,13 @@ interface RuntimeGroup {
   readonly byDefault: boolean;
 }
 
-type RegisterGroup = (registry: Registry) => void;
-
-/**
- * A group from its own module in prom-client/lib/metrics, loaded on first use
- * (synchronously: prom-client is CommonJS). A process with default flags never
- * loads the extended groups' modules, nor the Histogram that gc.js pulls in.
- */
-const requireFromHere = createRequire(import.meta.url);
-function fromPromClient(module: string): RegisterGroup {
-  return (registry) => (requireFromHere(`prom-client/lib/metrics/${module}.js`) as RegisterGroup)(registry);
-}
-
 /**
  * process_cpu_user_seconds_total, process_cpu_system_seconds_total and
  * process_cpu_seconds_total: the three counters of prom-client's
  * processCpuTotal module, same names, help and order, set the same way. That
  * module also loads @opentelemetry/api, for exemplars this exporter never
- * serves: 51 modules and ~6 MB of resident memory, a tenth of the exporter's
- * at rest (docs/performance.md, "Memory"). test/unit/metrics-renderer.test.ts
- * renders both and compares.
+ * serves: 51 modules and 0.6 MB of V8 heap (docs/performance.md, "Memory").
+ * test/unit/metrics-renderer.test.ts renders both and compares.
  */
 function processCpuTotal(registry: Registry): void {
   let last = process.cpuUsage();
@@ -92,18 +90,18 @@ function processCpuTotal(registry: Registry): void {
  */
 export const RUNTIME_GROUPS = {
   processCpuTotal: { register: processCpuTotal, byDefault: true },
-  processStartTime: { register: fromPromClient("processStartTime"), byDefault: true },
-  osMemoryHeap: { register: fromPromClient("osMemoryHeap"), byDefault: true },
-  processOpenFileDescriptors: { register: fromPromClient("processOpenFileDescriptors"), byDefault: true },
-  processMaxFileDescriptors: { register: fromPromClient("processMaxFileDescriptors"), byDefault: true },
-  eventLoopLag: { register: fromPromClient("eventLoopLag"), byDefault: false },
-  processResources: { register: fromPromClient("processResources"), byDefault: false },
-  processHandles: { register: fromPromClient("processHandles"), byDefault: false },
-  processRequests: { register: fromPromClient("processRequests"), byDefault: false },
-  heapSizeAndUsed: { register: fromPromClient("heapSizeAndUsed"), byDefault: true },
-  heapSpacesSizeAndUsed: { register: fromPromClient("heapSpacesSizeAndUsed"), byDefault: false },
-  version: { register: fromPromClient("version"), byDefault: false },
-  gc: { register: fromPromClient("gc"), byDefault: false },
+  processStartTime: { register: processStartTime, byDefault: true },
+  osMemoryHeap: { register: osMemoryHeap, byDefault: true },
+  processOpenFileDescriptors: { register: processOpenFileDescriptors, byDefault: true },
+  processMaxFileDescriptors: { register: processMaxFileDescriptors, byDefault: true },
+  eventLoopLag: { register: eventLoopLag, byDefault: false },
+  processResources: { register: processResources, byDefault: false },
+  processHandles: { register: processHandles, byDefault: false },
+  processRequests: { register: processRequests, byDefault: false },
+  heapSizeAndUsed: { register: heapSizeAndUsed, byDefault: true },
+  heapSpacesSizeAndUsed: { register: heapSpacesSizeAndUsed, byDefault: false },
+  version: { register: version, byDefault: false },
+  gc: { register: gc, byDefault: false },
 } as const satisfies Record<string, RuntimeGroup>;
 
 export type RuntimeGroupName = keyof typeof RUNTIME_GROUPS;
