@@ -12,7 +12,8 @@
 // earn their cost are registered in the same registry (RUNTIME_GROUPS below;
 // what each costs is measured by `npm run bench`, docs/performance.md);
 // --web.exporter-metrics.extended adds the others, --web.disable-exporter-metrics
-// drops them all.
+// drops them all. One group, process CPU, is this module's own, with
+// prom-client's names (processCpuTotal below).
 // The classes from their modules, not prom-client's index (src/views/prom-client-classes.d.ts).
 import Counter from "prom-client/lib/counter.js";
 import Gauge from "prom-client/lib/gauge.js";

@@ -2,9 +2,10 @@
 // node with --import: with default flags, after start-up and scrapes, none of
 // the modules only some users need (the web configuration with its YAML
 // parser, TLS and bcrypt; the landing page; `check`; `textfile`; Canonical's
-// YAML fallback; OpenTelemetry) is in memory. Each is loaded, and works, once it is needed:
-// the same hook sees it then, so an absence is not the hook missing it. A
-// package that cannot be loaded is a configuration error, as an invalid file.
+// YAML fallback) is in memory, nor OpenTelemetry, which nothing needs. Each is
+// loaded, and works, once it is needed: the same hook sees it then, so an
+// absence is not the hook missing it. A package that cannot be loaded is a
+// configuration error, as an invalid file.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
