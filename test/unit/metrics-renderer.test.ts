@@ -4,8 +4,8 @@
 // samples come in, concurrent scrapes do not mix, and the runtime metric
 // groups are those documented (docs/metrics.md, docs/performance.md).
 import assert from "node:assert/strict";
-import { createRequire } from "node:module";
 import { describe, it } from "node:test";
+import registerTheirCpu from "prom-client/lib/metrics/processCpuTotal.js";
 import Registry from "prom-client/lib/registry.js";
 import { METRICS } from "../../src/views/catalog.js";
 import {
@@ -152,10 +152,7 @@ describe("process_* and nodejs_* groups", () => {
 
   it("process_cpu_*: what prom-client's processCpuTotal serves, from process.cpuUsage()", async () => {
     const theirs = new Registry();
-    const register = createRequire(import.meta.url)("prom-client/lib/metrics/processCpuTotal.js") as (
-      registry: Registry,
-    ) => void;
-    register(theirs);
+    registerTheirCpu(theirs);
     const ours = await new MetricsRenderer({ exporterMetrics: false, runtimeGroups: ["processCpuTotal"] }).render([]);
     const shape = (text: string): string[] => text.split("\n").map((line) => line.replace(/ [\d.e+-]+$/, " N"));
     assert.deepEqual(shape(ours), shape(await theirs.metrics()));
